@@ -39,7 +39,7 @@ function mutate(at: number, value: number): Uint8Array {
 describe("decodeKeyMaterial()", () => {
   for (const { keyLength, km } of captured) {
     it(`decodes the KMREQ libsrt 1.5.1 sent for AES-${keyLength * 8}`, () => {
-      assert.equal(km.length, keyMaterialLength(keyLength as 16 | 32, KeyFlags.EVEN));
+      assert.equal(km.length, keyMaterialLength(keyLength as 16 | 24 | 32, KeyFlags.EVEN));
       const m = decodeOk(km);
       assert.equal(m.kk, KeyFlags.EVEN);
       assert.equal(m.keki, 0);
@@ -69,6 +69,29 @@ describe("decodeKeyMaterial()", () => {
     for (let n = 0; n < km128.length; n++) {
       const r = decodeKeyMaterial(km128.subarray(0, n));
       assert.ok(r instanceof KmError, `length ${n}`);
+    }
+  });
+
+  it("never throws for any single-byte change or for random input", () => {
+    for (let at = 0; at < km128.length; at++) {
+      for (let v = 0; v < 256; v++) {
+        const r = decodeKeyMaterial(mutate(at, v));
+        assert.ok(r instanceof KmError || typeof r.kk === "number");
+      }
+    }
+    let x = 0x2545f491;
+    for (let n = 0; n < 3000; n++) {
+      const bytes = new Uint8Array(n % 130);
+      for (let i = 0; i < bytes.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        bytes[i] = x & 0xff;
+      }
+      // Make some of them look like KM headers so the deeper checks run too.
+      if (n % 2 === 0 && bytes.length >= 16) bytes.set([0x12, 0x20, 0x29], 0);
+      const r = decodeKeyMaterial(bytes);
+      if (!(r instanceof KmError)) assert.equal(bytes.length, keyMaterialLength(r.keyLength, r.kk));
     }
   });
 

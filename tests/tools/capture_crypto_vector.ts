@@ -34,6 +34,11 @@ const HOST = "127.0.0.1";
 const PAYLOAD_SIZE = 1316;
 const PACKETS_SENT = 4;
 const PACKETS_KEPT = 2;
+const CASES: ReadonlyArray<readonly [number, string]> = [
+  [16, "tsrt-capture-passphrase-128"],
+  [24, "tsrt-capture-passphrase-192"],
+  [32, "tsrt-capture-passphrase-256"],
+];
 
 interface CapturedPacket {
   seq: number;
@@ -231,9 +236,25 @@ async function captureOne(keyLength: number, passphrase: string, dir: string) {
   for (let i = 1; i < first.length; i++) {
     if (first[i].seq !== first[i - 1].seq + 1) throw new Error("data packets out of order");
   }
+  const quote = (a: string) => (/[?&]/.test(a) ? `"${a}"` : a);
   return {
     keyLength,
     passphrase,
+    commands: [
+      [
+        TSHARK,
+        "-i",
+        "lo",
+        "-F",
+        "pcap",
+        "-w",
+        `aes${keyLength * 8}.pcap`,
+        "-f",
+        `"udp port ${srtPort}"`,
+      ],
+      [SLT, ...listenerArgs.map(quote)],
+      [SLT, ...callerArgs.map(quote)],
+    ].map((c) => c.join(" ")),
     kmreq: hex(cap.kmreq),
     kmrsp: cap.kmrsp ? hex(cap.kmrsp) : null,
     packets: first.slice(0, PACKETS_KEPT).map((d, i) => ({
@@ -259,12 +280,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), "tsrt-crypto-capture-"));
   try {
     const vectors = [];
-    for (
-      const [keyLength, passphrase] of [[16, "tsrt-capture-passphrase-128"], [
-        32,
-        "tsrt-capture-passphrase-256",
-      ]] as const
-    ) {
+    for (const [keyLength, passphrase] of CASES) {
       vectors.push(await captureOne(keyLength, passphrase, dir));
       console.error(`captured AES-${keyLength * 8}-CTR vector`);
     }
