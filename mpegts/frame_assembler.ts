@@ -1,0 +1,366 @@
+/**
+ * Turns demuxer PES packets into frames: one access unit per video PES, one frame per
+ * audio frame (ADTS, LOAS, AC-3, MPEG audio, Opus), one data unit per KLV/ID3 PES. Also
+ * reports program changes and stream parameters (resolution, profile, sample rate...).
+ *
+ * ```
+ * DemuxEvent "pes" --codec--> h264/h265: NAL scan -> keyframe (IDR / IRAP), SPS -> params
+ *                             audio:     frame split -> pts + n x duration -> params
+ *                             data:      whole payload
+ * DemuxEvent "pmt"/"program-removed" -> "program" events
+ * ```
+ *
+ * @module
+ */
+
+import { splitAc3Frames } from "./ac3.ts";
+import { splitAdtsFrames } from "./adts.ts";
+import type { AudioFrame } from "./audio_frame.ts";
+import type { DemuxEvent, StreamInfo, TsDemuxer } from "./demuxer.ts";
+import { h264ProfileName, inspectH264AccessUnit, parseH264Sps } from "./h264.ts";
+import {
+  h265ProfileName,
+  inspectH265AccessUnit,
+  parseH265Sps,
+  parseH265VpsFrameRate,
+} from "./h265.ts";
+import { type LatmConfig, splitLoasFrames } from "./latm.ts";
+import { splitMpegAudioFrames } from "./mpeg_audio.ts";
+import { splitOpusFrames } from "./opus.ts";
+import { PTS_WRAP } from "./pes.ts";
+import { type Codec, codecKind, sniffCodec, type StreamKind } from "./stream_type.ts";
+
+/** A demultiplexed frame. `data` is owned by the frame. */
+export interface Frame {
+  /** elementary PID */
+  pid: number;
+  /** broad kind */
+  kind: StreamKind;
+  /** codec */
+  codec: Codec;
+  /** presentation time (90 kHz, 33-bit), -1 when unknown */
+  pts: number;
+  /** decoding time (90 kHz, 33-bit), -1 when unknown */
+  dts: number;
+  /** IDR/IRAP for video; true for every audio frame */
+  keyframe: boolean;
+  /** access unit (Annex B), audio frame (header included; Opus: the packet) or data unit */
+  data: Uint8Array;
+  /** caller time at which the first packet of the PES arrived */
+  receivedAt: number;
+  /** true when packets of the PES were lost */
+  damaged?: boolean;
+}
+
+/** Stream parameters learnt from the bitstream. */
+export interface StreamParams {
+  /** codec (refined, e.g. mp2 -> mp3) */
+  codec: Codec;
+  /** profile name as FFmpeg prints it (video) */
+  profile?: string;
+  /** level_idc (H.264) or general_level_idc (H.265) */
+  level?: number;
+  /** picture width */
+  width?: number;
+  /** picture height */
+  height?: number;
+  /** frames per second when signalled */
+  frameRate?: number;
+  /** sampling rate in Hz */
+  sampleRate?: number;
+  /** channel count */
+  channels?: number;
+}
+
+/** Events from the assembler besides frames. */
+export type FrameAssemblerEvent =
+  | {
+    type: "program";
+    change: "added" | "updated" | "removed";
+    programNumber: number;
+    pmtPid: number;
+    pcrPid: number;
+    version: number;
+    streams: StreamInfo[];
+    time: number;
+  }
+  | { type: "stream-params"; pid: number; params: StreamParams; time: number };
+
+/** Options for {@link FrameAssembler}. */
+export interface FrameAssemblerOptions {
+  /** receives frames */
+  onFrame: (frame: Frame) => void;
+  /** receives program and stream-parameter changes */
+  onEvent?: (event: FrameAssemblerEvent) => void;
+  /** emit frames of damaged PES packets too (default true) */
+  keepDamaged?: boolean;
+}
+
+interface PidState {
+  info: StreamInfo;
+  codec: Codec;
+  kind: StreamKind;
+  sniffed: boolean;
+  params: StreamParams | null;
+  latm: LatmConfig | null;
+  vpsRate?: number;
+  opusChannels: number;
+}
+
+function sameParams(a: StreamParams | null, b: StreamParams): boolean {
+  if (!a) return false;
+  return a.codec === b.codec && a.width === b.width && a.height === b.height &&
+    a.profile === b.profile && a.level === b.level && a.frameRate === b.frameRate &&
+    a.sampleRate === b.sampleRate && a.channels === b.channels;
+}
+
+function opusChannels(info: StreamInfo): number {
+  for (const d of info.descriptors) {
+    if (d.decoded?.kind === "extension" && d.decoded.extensionTag === 0x80) {
+      const c = d.decoded.body[0];
+      return c === 0 ? 2 : c <= 8 ? c : 0;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Builds frames from a {@link TsDemuxer}'s events.
+ *
+ * @example
+ * ```ts
+ * import { TsDemuxer } from "./demuxer.ts";
+ * import { FrameAssembler } from "./frame_assembler.ts";
+ * const demux = new TsDemuxer();
+ * const frames = new FrameAssembler({ onFrame: (f) => console.log(f.codec, f.pts, f.keyframe) });
+ * frames.attach(demux);
+ * ```
+ */
+export class FrameAssembler {
+  /** Parameters per PID learnt so far. */
+  readonly params: Map<number, StreamParams> = new Map();
+  private readonly _onFrame: (frame: Frame) => void;
+  private readonly _onEvent: ((event: FrameAssemblerEvent) => void) | undefined;
+  private readonly _keepDamaged: boolean;
+  private readonly _pids: Map<number, PidState> = new Map();
+
+  /** @param options callbacks */
+  constructor(options: FrameAssemblerOptions) {
+    this._onFrame = options.onFrame;
+    this._onEvent = options.onEvent;
+    this._keepDamaged = options.keepDamaged ?? true;
+  }
+
+  /**
+   * Subscribes to a demuxer.
+   *
+   * @param demuxer the source
+   * @returns a function that unsubscribes
+   */
+  attach(demuxer: TsDemuxer): () => void {
+    return demuxer.on((ev) => this.handle(ev));
+  }
+
+  /**
+   * Processes one demuxer event.
+   *
+   * @param ev the event
+   */
+  handle(ev: DemuxEvent): void {
+    if (ev.type === "pes") this._onPes(ev.pes, ev.time);
+    else if (ev.type === "pmt") {
+      const now = new Set(ev.streams.map((s) => s.pid));
+      if (ev.previous) {
+        for (const st of ev.previous.streams) if (!now.has(st.pid)) this._forget(st.pid);
+      }
+      for (const info of ev.streams) {
+        const old = this._pids.get(info.pid);
+        if (old && old.info.streamType === info.streamType && old.codec === info.codec) {
+          old.info = info;
+          continue;
+        }
+        this._pids.set(info.pid, {
+          info,
+          codec: info.codec,
+          kind: info.kind,
+          sniffed: false,
+          params: null,
+          latm: null,
+          opusChannels: opusChannels(info),
+        });
+        this.params.delete(info.pid);
+      }
+      this._onEvent?.({
+        type: "program",
+        change: ev.previous ? "updated" : "added",
+        programNumber: ev.pmt.programNumber,
+        pmtPid: ev.pid,
+        pcrPid: ev.pmt.pcrPid,
+        version: ev.pmt.version,
+        streams: ev.streams,
+        time: ev.time,
+      });
+    } else if (ev.type === "program-removed") {
+      for (const [pid, st] of [...this._pids]) {
+        if (st.info.programNumber === ev.programNumber) this._forget(pid);
+      }
+      this._onEvent?.({
+        type: "program",
+        change: "removed",
+        programNumber: ev.programNumber,
+        pmtPid: ev.pmtPid,
+        pcrPid: 0x1fff,
+        version: -1,
+        streams: [],
+        time: ev.time,
+      });
+    }
+  }
+
+  private _forget(pid: number): void {
+    this._pids.delete(pid);
+    this.params.delete(pid);
+  }
+
+  private _setParams(pid: number, st: PidState, p: StreamParams, time: number): void {
+    if (sameParams(st.params, p)) return;
+    st.params = p;
+    this.params.set(pid, p);
+    this._onEvent?.({ type: "stream-params", pid, params: p, time });
+  }
+
+  private _onPes(
+    pes: {
+      pid: number;
+      pts: number;
+      dts: number;
+      payload: Uint8Array;
+      damaged: boolean;
+      receivedAt: number;
+    },
+    time: number,
+  ): void {
+    const st = this._pids.get(pes.pid);
+    if (!st) return;
+    if (pes.damaged && !this._keepDamaged) return;
+    const data = pes.payload;
+    if (st.codec === "unknown" && !st.sniffed && st.info.streamType === 0x06) {
+      st.sniffed = true;
+      st.codec = sniffCodec(data);
+      st.kind = codecKind(st.codec);
+    }
+    const codec = st.codec;
+    const kind = st.kind;
+    const base: Frame = {
+      pid: pes.pid,
+      kind,
+      codec,
+      pts: pes.pts,
+      dts: pes.dts,
+      keyframe: false,
+      data: data as Uint8Array,
+      receivedAt: pes.receivedAt,
+    };
+    if (pes.damaged) base.damaged = true;
+    if (codec === "h264" || codec === "h265") {
+      const frame = { ...base, data: data.slice() };
+      if (codec === "h264") {
+        const info = inspectH264AccessUnit(frame.data);
+        frame.keyframe = info.keyframe;
+        if (info.sps) {
+          const sps = parseH264Sps(info.sps);
+          if (sps) {
+            const p: StreamParams = {
+              codec,
+              profile: h264ProfileName(sps),
+              level: sps.levelIdc,
+              width: sps.width,
+              height: sps.height,
+            };
+            if (sps.frameRate !== undefined) p.frameRate = sps.frameRate;
+            this._setParams(pes.pid, st, p, time);
+          }
+        }
+      } else {
+        const info = inspectH265AccessUnit(frame.data);
+        frame.keyframe = info.keyframe;
+        if (info.vps) st.vpsRate = parseH265VpsFrameRate(info.vps);
+        if (info.sps) {
+          const sps = parseH265Sps(info.sps);
+          if (sps) {
+            const p: StreamParams = {
+              codec,
+              profile: h265ProfileName(sps),
+              level: sps.levelIdc,
+              width: sps.width,
+              height: sps.height,
+            };
+            if (st.vpsRate !== undefined) p.frameRate = st.vpsRate;
+            this._setParams(pes.pid, st, p, time);
+          }
+        }
+      }
+      this._onFrame(frame);
+      return;
+    }
+    if (kind === "audio") {
+      let frames: AudioFrame[];
+      let frameCodec: Codec = codec;
+      switch (codec) {
+        case "aac":
+          frames = splitAdtsFrames(data);
+          break;
+        case "aac_latm": {
+          const r = splitLoasFrames(data, st.latm);
+          st.latm = r.config;
+          frames = r.frames;
+          break;
+        }
+        case "ac3":
+        case "eac3":
+          frames = splitAc3Frames(data);
+          break;
+        case "mp1":
+        case "mp2":
+        case "mp3": {
+          const r = splitMpegAudioFrames(data);
+          frames = r.frames;
+          if (r.layer) frameCodec = r.layer === 1 ? "mp1" : r.layer === 2 ? "mp2" : "mp3";
+          st.codec = frameCodec;
+          break;
+        }
+        case "opus":
+          frames = splitOpusFrames(data, st.opusChannels);
+          break;
+        default:
+          frames = [];
+      }
+      if (frames.length === 0) {
+        this._onFrame({ ...base, codec: frameCodec, keyframe: true, data: data.slice() });
+        return;
+      }
+      const f0 = frames[0];
+      if (f0.sampleRate > 0) {
+        const p: StreamParams = { codec: frameCodec, sampleRate: f0.sampleRate };
+        if (f0.channels > 0) p.channels = f0.channels;
+        this._setParams(pes.pid, st, p, time);
+      }
+      let offset = 0;
+      for (const f of frames) {
+        const pts = pes.pts < 0 ? -1 : (pes.pts + offset) % PTS_WRAP;
+        const dts = pes.dts < 0 ? -1 : (pes.dts + offset) % PTS_WRAP;
+        this._onFrame({
+          ...base,
+          codec: frameCodec,
+          pts,
+          dts,
+          keyframe: true,
+          data: data.slice(f.offset, f.offset + f.length),
+        });
+        if (f.sampleRate > 0) offset += Math.round((f.samples * 90000) / f.sampleRate);
+      }
+      return;
+    }
+    this._onFrame({ ...base, keyframe: true, data: data.slice() });
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * H.265 / HEVC access units, IRAP detection, VPS timing and SPS (ITU-T H.265 §7.3).
+ *
+ * ```
+ * NAL header: | F(1) | nal_unit_type(6) | nuh_layer_id(6) | temporal_id_plus1(3) |
+ *   16..21 IRAP (BLA 16-18, IDR 19-20, CRA 21), 22-23 reserved IRAP, 32 VPS, 33 SPS, 34 PPS
+ *
+ * profile_tier_level(1, n):
+ *   space(2) tier(1) profile_idc(5) | compat flags(32) | 48 constraint bits | level_idc(8)
+ *   { sub_layer_profile_present(1) sub_layer_level_present(1) }*n [2-bit pads to 8]
+ *   per sub-layer: 88 bits if profile present, 8 bits if level present
+ * SPS: vps_id(4) max_sub_layers-1(3) nesting(1) PTL ue:sps_id ue:chroma_format_idc
+ *      [u1 separate_colour_plane] ue:width ue:height u1 conformance [ue l r t b]
+ *      ue:bit_depth_luma-8 ...
+ * VPS: vps_id(4) flags(2) max_layers-1(6) max_sub_layers-1(3) nesting(1) ffff(16) PTL
+ *      u1 ordering_all { ue ue ue } ue-layers... u6 max_layer_id ue num_layer_sets-1
+ *      { u1 * (max_layer_id+1) }* u1 timing_present [u32 num_units_in_tick u32 time_scale]
+ * ```
+ *
+ * @module
+ */
+
+import { BitReader } from "./_bit_reader.ts";
+import type { AccessUnitInfo } from "./h264.ts";
+import { splitNalUnits, unescapeRbsp } from "./nal.ts";
+
+/** Parameters read from an H.265 SPS. */
+export interface H265Sps {
+  /** general_profile_idc (1 Main, 2 Main 10, ...) */
+  profileIdc: number;
+  /** general_tier_flag */
+  tier: number;
+  /** general_level_idc (30 x level, e.g. 93 = level 3.1) */
+  levelIdc: number;
+  /** chroma_format_idc */
+  chromaFormatIdc: number;
+  /** luma bit depth */
+  bitDepth: number;
+  /** width after the conformance window */
+  width: number;
+  /** height after the conformance window */
+  height: number;
+}
+
+function skipProfileTierLevel(r: BitReader, maxSubLayersMinus1: number): {
+  space: number;
+  tier: number;
+  profileIdc: number;
+  levelIdc: number;
+} {
+  const space = r.bits(2);
+  const tier = r.bit();
+  const profileIdc = r.bits(5);
+  r.skip(32 + 48);
+  const levelIdc = r.bits(8);
+  const prof: number[] = [], lvl: number[] = [];
+  for (let i = 0; i < maxSubLayersMinus1; i++) {
+    prof.push(r.bit());
+    lvl.push(r.bit());
+  }
+  if (maxSubLayersMinus1 > 0) r.skip(2 * (8 - maxSubLayersMinus1));
+  for (let i = 0; i < maxSubLayersMinus1; i++) {
+    if (prof[i]) r.skip(88);
+    if (lvl[i]) r.skip(8);
+  }
+  return { space, tier, profileIdc, levelIdc };
+}
+
+/**
+ * Parses an H.265 SPS NAL unit (2-byte header included).
+ *
+ * @param nal the NAL unit, emulation-prevention bytes still in place
+ * @returns the parameters, or null when truncated
+ */
+export function parseH265Sps(nal: Uint8Array): H265Sps | null {
+  if (nal.length < 4 || ((nal[0] >> 1) & 0x3f) !== 33) return null;
+  const r = new BitReader(unescapeRbsp(nal, 2));
+  r.skip(4);
+  const maxSub = r.bits(3);
+  r.bit();
+  const ptl = skipProfileTierLevel(r, maxSub);
+  r.ue();
+  const chromaFormatIdc = r.ue();
+  let separate = 0;
+  if (chromaFormatIdc === 3) separate = r.bit();
+  let width = r.ue();
+  let height = r.ue();
+  if (r.bit()) {
+    const arrayType = separate ? 0 : chromaFormatIdc;
+    const subW = arrayType === 1 || arrayType === 2 ? 2 : 1;
+    const subH = arrayType === 1 ? 2 : 1;
+    const l = r.ue(), rt = r.ue(), t = r.ue(), b = r.ue();
+    width -= subW * (l + rt);
+    height -= subH * (t + b);
+  }
+  const bitDepth = r.ue() + 8;
+  if (r.overrun) return null;
+  return {
+    profileIdc: ptl.profileIdc,
+    tier: ptl.tier,
+    levelIdc: ptl.levelIdc,
+    chromaFormatIdc,
+    bitDepth,
+    width,
+    height,
+  };
+}
+
+/**
+ * Reads the frame rate from the timing info of an H.265 VPS, when signalled.
+ *
+ * @param nal VPS NAL unit (type 32), header included
+ * @returns time_scale / num_units_in_tick, or undefined
+ */
+export function parseH265VpsFrameRate(nal: Uint8Array): number | undefined {
+  if (nal.length < 4 || ((nal[0] >> 1) & 0x3f) !== 32) return undefined;
+  const r = new BitReader(unescapeRbsp(nal, 2));
+  r.skip(4 + 2 + 6);
+  const maxSub = r.bits(3);
+  r.skip(1 + 16);
+  skipProfileTierLevel(r, maxSub);
+  const allOrdering = r.bit();
+  for (let i = allOrdering ? 0 : maxSub; i <= maxSub; i++) {
+    r.ue();
+    r.ue();
+    r.ue();
+  }
+  const maxLayerId = r.bits(6);
+  const sets = r.ue();
+  if (sets > 1023) return undefined;
+  r.skip(sets * (maxLayerId + 1));
+  if (!r.bit()) return undefined;
+  const units = r.bits(32), scale = r.bits(32);
+  return !r.overrun && units > 0 && scale > 0 ? scale / units : undefined;
+}
+
+/**
+ * Names the general profile the way FFmpeg does.
+ *
+ * @param sps a parsed SPS
+ * @returns e.g. "Main", "Main 10"
+ */
+export function h265ProfileName(sps: H265Sps): string {
+  switch (sps.profileIdc) {
+    case 1:
+      return "Main";
+    case 2:
+      return "Main 10";
+    case 3:
+      return "Main Still Picture";
+    case 4:
+      return "Rext";
+  }
+  return `profile ${sps.profileIdc}`;
+}
+
+/** {@link AccessUnitInfo} plus the VPS of an H.265 unit. */
+export interface H265AccessUnitInfo extends AccessUnitInfo {
+  /** VPS NAL unit, if any (view) */
+  vps?: Uint8Array;
+}
+
+/**
+ * Inspects an H.265 access unit: keyframe = contains an IRAP picture (types 16-23).
+ * CRA (21) counts as a keyframe although RASL pictures after it may not decode.
+ *
+ * @param au Annex B bytes of one access unit
+ * @returns keyframe flag, VPS/SPS and NAL types
+ */
+export function inspectH265AccessUnit(au: Uint8Array): H265AccessUnitInfo {
+  const info: H265AccessUnitInfo = { keyframe: false, nalTypes: [] };
+  for (const s of splitNalUnits(au)) {
+    if (s.end - s.start < 2) continue;
+    const t = (au[s.start] >> 1) & 0x3f;
+    info.nalTypes.push(t);
+    if (t >= 16 && t <= 23) info.keyframe = true;
+    else if (t === 33 && !info.sps) info.sps = au.subarray(s.start, s.end);
+    else if (t === 32 && !info.vps) info.vps = au.subarray(s.start, s.end);
+  }
+  return info;
+}

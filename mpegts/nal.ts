@@ -1,0 +1,88 @@
+/**
+ * Annex B byte streams (ITU-T H.264 / H.265 Annex B): start-code scanning and
+ * emulation-prevention removal.
+ *
+ * ```
+ * ... 00 00 01 | NAL unit | 00 00 00 01 | NAL unit | ...
+ * inside a NAL unit, 00 00 03 0x (x <= 3) stands for 00 00 0x
+ * ```
+ *
+ * @module
+ */
+
+/** Position of one NAL unit inside a buffer (start code excluded). */
+export interface NalSpan {
+  /** first byte of the NAL header */
+  start: number;
+  /** one past the last byte (trailing zero bytes removed) */
+  end: number;
+}
+
+/**
+ * Lists the NAL units of an Annex B access unit.
+ *
+ * @param data Annex B bytes
+ * @returns spans in order; bytes before the first start code are ignored
+ * @example
+ * ```ts
+ * import { splitNalUnits } from "./nal.ts";
+ * splitNalUnits(new Uint8Array([0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, 0x67])).length; // 2
+ * ```
+ */
+export function splitNalUnits(data: Uint8Array): NalSpan[] {
+  const out: NalSpan[] = [];
+  const n = data.length;
+  let start = -1;
+  let i = 0;
+  while (i + 2 < n) {
+    if (data[i + 2] > 1) {
+      i += 3;
+    } else if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
+      if (start >= 0) {
+        let e = i;
+        while (e > start && data[e - 1] === 0) e--;
+        out.push({ start, end: e });
+      }
+      start = i + 3;
+      i += 3;
+    } else {
+      i++;
+    }
+  }
+  if (start >= 0 && start < n) out.push({ start, end: n });
+  return out;
+}
+
+/**
+ * Removes emulation-prevention bytes (the 03 in 00 00 03).
+ *
+ * @param data NAL unit bytes (raw byte sequence payload with EPBs)
+ * @param start first byte
+ * @param end one past the last byte
+ * @returns the RBSP (a new array, or a view when nothing needed removing)
+ */
+export function unescapeRbsp(data: Uint8Array, start = 0, end: number = data.length): Uint8Array {
+  let zeros = 0;
+  let found = false;
+  for (let i = start; i < end; i++) {
+    if (zeros >= 2 && data[i] === 3) {
+      found = true;
+      break;
+    }
+    zeros = data[i] === 0 ? zeros + 1 : 0;
+  }
+  if (!found) return data.subarray(start, end);
+  const out = new Uint8Array(end - start);
+  let o = 0;
+  zeros = 0;
+  for (let i = start; i < end; i++) {
+    const b = data[i];
+    if (zeros >= 2 && b === 3) {
+      zeros = 0;
+      continue;
+    }
+    out[o++] = b;
+    zeros = b === 0 ? zeros + 1 : 0;
+  }
+  return out.subarray(0, o);
+}

@@ -1,0 +1,256 @@
+/**
+ * PES packets (ISO/IEC 13818-1 §2.4.3.6): header parsing, 33-bit timestamps and
+ * per-PID reassembly from transport packet payloads.
+ *
+ * ```
+ * +----------+-----------+------------+--+----+---+---+---+---+-----+---+----+-----------+
+ * | 00 00 01 | stream_id | PES length |10|scr |pri|DAI|cpy|org| PTS/DTS flags + 6 flags| hdr_len |
+ * |    24    |     8     |     16     | 2| 2  | 1 | 1 | 1 | 1 |      2 + 6            |    8    |
+ * +----------+-----------+------------+--+----+---+---+---+---+-----+---+----+-----------+
+ * then hdr_len bytes of optional fields, then the payload.
+ * PES length 0 = unbounded (video): the packet ends at the next PUSI on the PID.
+ *
+ * timestamp (5 bytes, 33 bits at 90 kHz):
+ * | 4-bit prefix | TS[32..30] | 1 | TS[29..15] | 1 | TS[14..0] | 1 |
+ * ```
+ *
+ * @module
+ */
+
+/** 2^33: the PTS/DTS/PCR-base modulus. */
+export const PTS_WRAP: number = 8589934592;
+
+/**
+ * Reads a 33-bit PTS/DTS field.
+ *
+ * @param b bytes
+ * @param p offset of the 5-byte field
+ * @returns the timestamp in 90 kHz units
+ */
+export function readTimestamp(b: Uint8Array, p: number): number {
+  return ((b[p] >> 1) & 7) * 1073741824 +
+    ((b[p + 1] << 22) | ((b[p + 2] >> 1) << 15) | (b[p + 3] << 7) | (b[p + 4] >> 1));
+}
+
+/**
+ * Signed difference `a - b` of two 33-bit timestamps, taking the shorter way round the wrap.
+ *
+ * @param a later timestamp
+ * @param b earlier timestamp
+ * @returns the difference in the range (-2^32, 2^32]
+ * @example
+ * ```ts
+ * import { PTS_WRAP, ptsDiff } from "./pes.ts";
+ * ptsDiff(100, PTS_WRAP - 100); // 200
+ * ```
+ */
+export function ptsDiff(a: number, b: number): number {
+  let d = (a - b) % PTS_WRAP;
+  if (d > PTS_WRAP / 2) d -= PTS_WRAP;
+  else if (d <= -PTS_WRAP / 2) d += PTS_WRAP;
+  return d;
+}
+
+/** Unwraps a sequence of 33-bit timestamps into a monotonic-ish extended timeline. */
+export class TimestampUnwrapper {
+  private _last = -1;
+  /**
+   * @param ts next 33-bit timestamp
+   * @returns the timestamp extended by the number of wraps seen so far
+   */
+  unwrap(ts: number): number {
+    if (this._last < 0) {
+      this._last = ts;
+      return ts;
+    }
+    this._last += ptsDiff(ts, this._last % PTS_WRAP);
+    return this._last;
+  }
+}
+
+/** Decoded PES header. */
+export interface PesHeader {
+  /** stream_id */
+  streamId: number;
+  /** PES_packet_length (0 = unbounded) */
+  packetLength: number;
+  /** PTS, or -1 */
+  pts: number;
+  /** DTS (equal to PTS when only PTS is present), or -1 */
+  dts: number;
+  /** data_alignment_indicator */
+  dataAlignment: boolean;
+  /** PES_scrambling_control */
+  scrambling: number;
+  /** offset of the first payload byte from the start of the PES packet */
+  payloadOffset: number;
+}
+
+function hasOptionalHeader(streamId: number): boolean {
+  return streamId !== 0xbc && streamId !== 0xbe && streamId !== 0xbf && streamId !== 0xf0 &&
+    streamId !== 0xf1 && streamId !== 0xff && streamId !== 0xf2 && streamId !== 0xf8;
+}
+
+/**
+ * Parses the header of a PES packet.
+ *
+ * @param b bytes
+ * @param start offset of the 00 00 01 start code
+ * @param end one past the last available byte
+ * @returns the header, or null when the start code or lengths are wrong
+ */
+export function parsePesHeader(b: Uint8Array, start: number, end: number): PesHeader | null {
+  if (end - start < 6 || b[start] !== 0 || b[start + 1] !== 0 || b[start + 2] !== 1) return null;
+  const streamId = b[start + 3];
+  const packetLength = (b[start + 4] << 8) | b[start + 5];
+  const h: PesHeader = {
+    streamId,
+    packetLength,
+    pts: -1,
+    dts: -1,
+    dataAlignment: false,
+    scrambling: 0,
+    payloadOffset: 6,
+  };
+  if (!hasOptionalHeader(streamId)) return h;
+  if (end - start < 9 || (b[start + 6] & 0xc0) !== 0x80) return null;
+  h.scrambling = (b[start + 6] >> 4) & 3;
+  h.dataAlignment = (b[start + 6] & 0x04) !== 0;
+  const flags = b[start + 7] >> 6;
+  const hdrLen = b[start + 8];
+  h.payloadOffset = 9 + hdrLen;
+  if (start + h.payloadOffset > end) return null;
+  if (flags & 2) {
+    if (hdrLen < 5) return null;
+    h.pts = h.dts = readTimestamp(b, start + 9);
+    if (flags === 3) {
+      if (hdrLen < 10) return null;
+      h.dts = readTimestamp(b, start + 14);
+    }
+  }
+  return h;
+}
+
+/** A reassembled PES packet; `payload` is only valid during the callback. */
+export interface PesPacket extends PesHeader {
+  /** PID it arrived on */
+  pid: number;
+  /** elementary stream bytes (view into a reused buffer) */
+  payload: Uint8Array;
+  /** random_access_indicator of the first packet */
+  randomAccess: boolean;
+  /** true when packets were lost or the declared length did not match */
+  damaged: boolean;
+  /** caller time of the first packet */
+  receivedAt: number;
+}
+
+/** Receives reassembled PES packets. */
+export type PesSink = (pes: PesPacket) => void;
+
+/** Per-PID PES reassembly into a growing, reused buffer. */
+export class PesAssembler {
+  /** PID this assembler serves. */
+  readonly pid: number;
+  private _buf: Uint8Array = new Uint8Array(4096);
+  private _len = 0;
+  private _active = false;
+  private _damaged = false;
+  private _randomAccess = false;
+  private _receivedAt = 0;
+  private _need = 0;
+  private readonly _sink: PesSink;
+  private readonly _onError: (pid: number, message: string) => void;
+
+  /**
+   * @param pid PID of the stream
+   * @param sink receives PES packets
+   * @param onError receives malformed-PES reports
+   */
+  constructor(pid: number, sink: PesSink, onError: (pid: number, message: string) => void) {
+    this.pid = pid;
+    this._sink = sink;
+    this._onError = onError;
+  }
+
+  /** Marks the packet being assembled as damaged (lost or corrupt TS packets). */
+  damage(): void {
+    if (this._active) this._damaged = true;
+  }
+
+  /**
+   * Feeds one transport packet payload.
+   *
+   * @param buf bytes holding the payload
+   * @param start first payload byte
+   * @param end one past the last payload byte
+   * @param pusi payload_unit_start_indicator
+   * @param randomAccess random_access_indicator of the packet
+   * @param now caller time
+   */
+  push(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    pusi: boolean,
+    randomAccess: boolean,
+    now: number,
+  ): void {
+    if (pusi) {
+      if (this._active) this._finish(this._need > 0);
+      this._active = true;
+      this._damaged = false;
+      this._len = 0;
+      this._need = 0;
+      this._randomAccess = randomAccess;
+      this._receivedAt = now;
+    } else if (!this._active) {
+      return;
+    }
+    const n = end - start;
+    let len = this._len;
+    if (len + n > this._buf.length) this._grow(len + n);
+    const b = this._buf;
+    for (let i = 0; i < n; i++) b[len + i] = buf[start + i];
+    len += n;
+    this._len = len;
+    if (this._need === 0 && len >= 6) {
+      const pl = (b[4] << 8) | b[5];
+      this._need = pl === 0 ? -1 : pl + 6;
+    }
+    if (this._need > 0 && len >= this._need) this._finish(false);
+  }
+
+  /** Delivers a packet still being assembled (end of input). */
+  flush(): void {
+    if (this._active) this._finish(this._need > 0);
+  }
+
+  private _grow(min: number): void {
+    let cap = this._buf.length * 2;
+    while (cap < min) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this._buf.subarray(0, this._len));
+    this._buf = next;
+  }
+
+  private _finish(short: boolean): void {
+    this._active = false;
+    let len = this._len;
+    if (this._need > 0 && len > this._need) len = this._need;
+    const h = parsePesHeader(this._buf, 0, len);
+    if (!h) {
+      this._onError(this.pid, "malformed PES header");
+      return;
+    }
+    if (short) this._onError(this.pid, "PES shorter than its declared length");
+    this._sink({
+      ...h,
+      pid: this.pid,
+      payload: this._buf.subarray(h.payloadOffset, len),
+      randomAccess: this._randomAccess,
+      damaged: this._damaged || short,
+      receivedAt: this._receivedAt,
+    });
+  }
+}
