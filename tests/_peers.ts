@@ -9,9 +9,13 @@
  * - peer missing, `CI` unset: `undefined` is returned and the test must call `t.skip()`;
  * - peer missing, `CI` set: it throws, so the test FAILS instead of silently skipping.
  *
+ * `TSRT_HIDE_PEERS=name,name` makes {@link requirePeer} treat those peers as missing, to check
+ * the skip/fail behaviour on a machine that has them.
+ *
  * @module
  */
 
+import { AssertionError } from "node:assert";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
@@ -51,7 +55,8 @@ export function findExecutable(name: string): string | undefined {
  * @throws Error when `CI` is set and the peer is not installed
  */
 export function requirePeer(name: PeerName): string | undefined {
-  const path = findExecutable(name);
+  const hidden = (process.env.TSRT_HIDE_PEERS ?? "").split(",").map((n) => n.trim());
+  const path = hidden.includes(name) ? undefined : findExecutable(name);
   if (path !== undefined) return path;
   if (process.env.CI !== undefined && process.env.CI !== "") {
     throw new Error(
@@ -60,6 +65,64 @@ export function requirePeer(name: PeerName): string | undefined {
     );
   }
   return undefined;
+}
+
+/** The result of {@link locatePeers}: paths, and whether tests needing them skip or fail. */
+export interface PeerSet {
+  /** Paths of the peers that were found. */
+  readonly paths: Readonly<Partial<Record<PeerName, string>>>;
+  /**
+   * Pass as `test(name, { skip: peers.skip }, fn)`: a reason string when a peer is missing and
+   * `CI` is unset (the test is reported as skipped/ignored), otherwise `false`.
+   */
+  readonly skip: string | false;
+  /** Set when a peer is missing and `CI` is set; {@link PeerSet.get} throws it. */
+  readonly error: Error | undefined;
+  /**
+   * The path of a peer, for use inside the test body. Throws the CI error (so the test fails)
+   * or a plain error when the peer was not located.
+   *
+   * @param name the peer
+   * @returns its path
+   */
+  get(name: PeerName): string;
+}
+
+/**
+ * Locates several peers at module load, for `test(name, { skip: peers.skip }, fn)`.
+ * Same contract as {@link requirePeer}: outside CI a missing peer makes the tests skip (Deno
+ * reports them "ignored", Bun "skip"); in CI the tests run and fail in `get()` with a clear
+ * message. Prefer this to `t.skip()`, which Deno's node:test reports as "ok".
+ *
+ * @param names the peers the tests need
+ * @returns the peer set
+ */
+export function locatePeers(...names: PeerName[]): PeerSet {
+  const paths: Partial<Record<PeerName, string>> = {};
+  let error: Error | undefined;
+  const missing: PeerName[] = [];
+  for (const name of names) {
+    try {
+      const path = requirePeer(name);
+      if (path === undefined) missing.push(name);
+      else paths[name] = path;
+    } catch (err) {
+      error ??= err as Error;
+    }
+  }
+  return {
+    paths,
+    skip: error === undefined && missing.length > 0
+      ? `not installed: ${missing.join(", ")}`
+      : false,
+    error,
+    get(name: PeerName): string {
+      if (error !== undefined) throw error;
+      const path = paths[name];
+      if (path === undefined) throw new Error(`peer "${name}" was not located`);
+      return path;
+    },
+  };
 }
 
 /**
@@ -252,7 +315,11 @@ export function spawnPeer(
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timeout (${timeoutMs} ms) waiting for ${pattern} from ${command}; output:\n${output}`));
+        reject(
+          new Error(
+            `timeout (${timeoutMs} ms) waiting for ${pattern} from ${command}; output:\n${output}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -411,7 +478,9 @@ export async function startCapture(port: number | number[], tsharkPath?: string)
         throw new Error(`tshark exited (${JSON.stringify(proc.exitStatus)}):\n${proc.output}`);
       }
       if (Date.now() > deadline) {
-        throw new Error(`tshark did not show a sync marker within ${timeoutMs} ms:\n${proc.output}`);
+        throw new Error(
+          `tshark did not show a sync marker within ${timeoutMs} ms:\n${proc.output}`,
+        );
       }
       await sendMarker(markerPort);
       // Wait for tshark output or 100 ms, whichever is first (not a sleep: output ends it early).
@@ -440,7 +509,8 @@ export async function startCapture(port: number | number[], tsharkPath?: string)
     process: proc,
     stop,
     remove: async () => {
-      await proc.stop("SIGKILL", 0);
+      // SIGTERM, not SIGKILL: tshark then also stops its dumpcap child.
+      await proc.stop("SIGTERM", 2000);
       await rm(dir, { recursive: true, force: true });
     },
     async [Symbol.asyncDispose]() {
@@ -620,4 +690,244 @@ export async function decodeSrt(
     });
   }
   return packets;
+}
+
+/** An expert-info item that is expected by design and does not make a dissection unclean. */
+export interface ExpertAllowance {
+  /** Matches `_ws.expert.message`. */
+  message: RegExp;
+  /** The highest severity tolerated for it (see {@link EXPERT_SEVERITY}). */
+  maxSeverity: number;
+  /** Why it is expected. */
+  reason: string;
+}
+
+/**
+ * Expert items tshark 4.0's SRT dissector attaches to correct libsrt traffic. Found by decoding
+ * every packet of the golden-vector capture (`tests/tools/capture_golden.ts`): no libsrt
+ * packet is malformed, and the only expert items are NOTE-level loss entries, one per NAK
+ * loss-list entry, which the dissector always adds to report what a NAK says.
+ */
+export const BY_DESIGN_EXPERT: readonly ExpertAllowance[] = [
+  {
+    message: /^Loss sequence(?: range)?: \d+(?:-\d+)?$/,
+    maxSeverity: EXPERT_SEVERITY.note,
+    reason: "tshark notes each NAK loss-list entry (informational)",
+  },
+];
+
+/** Options for {@link assertCleanDissection}. */
+export interface CleanDissectionOptions {
+  /** Tolerated expert items (default {@link BY_DESIGN_EXPERT}). */
+  allowExpert?: readonly ExpertAllowance[];
+  /** Fail on an empty packet list (default true). */
+  requirePackets?: boolean;
+}
+
+/**
+ * Describes why a packet's dissection is not clean, or returns `undefined` when it is.
+ *
+ * @param packet a decoded packet
+ * @param allow tolerated expert items
+ * @returns the problem, or `undefined`
+ */
+export function dissectionProblem(
+  packet: SrtDecodedPacket,
+  allow: readonly ExpertAllowance[] = BY_DESIGN_EXPERT,
+): string | undefined {
+  const problems: string[] = [];
+  if (!packet.dissected || packet.fields["srt.iscontrol"] === undefined) {
+    problems.push("no SRT layer");
+  }
+  if (packet.malformed) problems.push("malformed");
+  for (const e of packet.expert) {
+    const ok = allow.some((a) => a.message.test(e.message) && e.severity <= a.maxSeverity);
+    if (!ok) {
+      problems.push(`expert [${e.layer}, severity 0x${e.severity.toString(16)}] ${e.message}`);
+    }
+  }
+  if (problems.length === 0) return undefined;
+  return `frame ${packet.frame} ${packet.srcPort}->${packet.dstPort} ${packet.hex.slice(0, 64)}` +
+    `${packet.hex.length > 64 ? "..." : ""}: ${problems.join("; ")}`;
+}
+
+/**
+ * Asserts that tshark's SRT dissector decoded every packet with no malformed flag and no expert
+ * info, except the by-design items in `allowExpert` (by default the NOTE-level
+ * "Loss sequence…" entries tshark adds to every NAK). Any other expert item, at any severity,
+ * fails, so a new kind of complaint cannot slip through.
+ *
+ * @param packets output of {@link decodeSrt}
+ * @param options allowances
+ * @throws AssertionError listing every offending packet
+ */
+export function assertCleanDissection(
+  packets: readonly SrtDecodedPacket[],
+  options: CleanDissectionOptions = {},
+): void {
+  const allow = options.allowExpert ?? BY_DESIGN_EXPERT;
+  if ((options.requirePackets ?? true) && packets.length === 0) {
+    throw new AssertionError({ message: "no packets to check (was the capture empty?)" });
+  }
+  const bad = packets.map((p) => dissectionProblem(p, allow)).filter((m) => m !== undefined);
+  if (bad.length > 0) {
+    throw new AssertionError({
+      message: `tshark did not dissect ${bad.length} of ${packets.length} packets cleanly:\n` +
+        bad.join("\n"),
+    });
+  }
+}
+
+/** A UDP socket on 127.0.0.1 that works the same under Deno, Bun and Node. */
+export interface UdpSocket {
+  /** The bound port. */
+  readonly port: number;
+  /** Every datagram received so far, in order. */
+  readonly received: Uint8Array[];
+  /** Called for each datagram as it arrives (with the sender's port). */
+  onMessage?: (data: Uint8Array, fromPort: number) => void;
+  /**
+   * Sends a datagram to 127.0.0.1.
+   *
+   * @param data payload
+   * @param port destination port
+   */
+  send(data: Uint8Array, port: number): Promise<void>;
+  /**
+   * Resolves once `count` datagrams in total have been received.
+   *
+   * @param count how many
+   * @param timeoutMs upper bound; rejects after it
+   */
+  waitForCount(count: number, timeoutMs: number): Promise<void>;
+  /** Closes the socket. */
+  close(): void;
+}
+
+interface DenoDatagramConn {
+  receive(): Promise<[Uint8Array, { port: number }]>;
+  send(
+    data: Uint8Array,
+    addr: { transport: "udp"; hostname: string; port: number },
+  ): Promise<number>;
+  close(): void;
+  readonly addr: { port: number };
+}
+interface DenoLike {
+  listenDatagram?: (opts: { transport: "udp"; hostname: string; port: number }) => DenoDatagramConn;
+}
+interface BunUdp {
+  readonly port: number;
+  send(data: Uint8Array, port: number, address: string): boolean;
+  close(): void;
+}
+interface BunLike {
+  udpSocket?: (opts: {
+    hostname: string;
+    port: number;
+    socket: { data(sock: BunUdp, data: Uint8Array, port: number, address: string): void };
+  }) => Promise<BunUdp>;
+}
+
+/**
+ * Opens a UDP socket on 127.0.0.1 with the runtime's native API: `Deno.listenDatagram` on Deno
+ * (node:dgram is very slow there; needs the `net` unstable flag, which deno.json enables),
+ * `Bun.udpSocket` on Bun, `node:dgram` elsewhere.
+ *
+ * @param port port to bind (0 = any)
+ * @returns the socket
+ */
+export async function openUdpSocket(port = 0): Promise<UdpSocket> {
+  const received: Uint8Array[] = [];
+  const waiters = new Set<() => void>();
+  let sock: UdpSocket;
+  const deliver = (data: Uint8Array, fromPort: number): void => {
+    const copy = new Uint8Array(data);
+    received.push(copy);
+    sock.onMessage?.(copy, fromPort);
+    for (const w of [...waiters]) w();
+  };
+  const waitForCount = (count: number, timeoutMs: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (received.length >= count) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`received ${received.length} of ${count} datagrams in ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+
+  const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  const bun = (globalThis as { Bun?: BunLike }).Bun;
+  if (deno?.listenDatagram) {
+    const conn = deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+    let closed = false;
+    (async () => {
+      while (!closed) {
+        try {
+          const [data, addr] = await conn.receive();
+          deliver(data, addr.port);
+        } catch {
+          return;
+        }
+      }
+    })();
+    sock = {
+      port: conn.addr.port,
+      received,
+      send: async (data, to) => {
+        await conn.send(data, { transport: "udp", hostname: "127.0.0.1", port: to });
+      },
+      waitForCount,
+      close: () => {
+        if (!closed) {
+          closed = true;
+          conn.close();
+        }
+      },
+    };
+    return sock;
+  }
+  if (bun?.udpSocket) {
+    const s = await bun.udpSocket({
+      hostname: "127.0.0.1",
+      port,
+      socket: { data: (_s, data, fromPort) => deliver(data, fromPort) },
+    });
+    sock = {
+      port: s.port,
+      received,
+      send: (data, to) => {
+        s.send(data, to, "127.0.0.1");
+        return Promise.resolve();
+      },
+      waitForCount,
+      close: () => s.close(),
+    };
+    return sock;
+  }
+  const d = createSocket("udp4");
+  d.on("message", (msg: Uint8Array, rinfo: { port: number }) => deliver(msg, rinfo.port));
+  await new Promise<void>((resolve, reject) => {
+    d.once("error", reject);
+    d.bind(port, "127.0.0.1", () => resolve());
+  });
+  sock = {
+    port: d.address().port,
+    received,
+    send: (data, to) =>
+      new Promise((resolve, reject) => {
+        d.send(data, to, "127.0.0.1", (err) => err ? reject(err) : resolve());
+      }),
+    waitForCount,
+    close: () => d.close(),
+  };
+  return sock;
 }

@@ -189,7 +189,8 @@ async function runPair(opts: PairOptions): Promise<RunResult> {
   for (const packet of packets) allPackets.push({ scenario: currentScenario, packet });
   scenarios[currentScenario] = {
     srtPort: port,
-    capture: `tshark -i lo -n -l -P -w <tmp>/capture.pcap -f "udp port ${port} or udp port <marker>"`,
+    capture:
+      `tshark -i lo -n -l -P -w <tmp>/capture.pcap -f "udp port ${port} or udp port <marker>"`,
     decode: `tshark -r <tmp>/capture.pcap -n -T json --no-duplicate-keys -Y udp.port==${port} ` +
       `-d udp.port==${port},srt`,
     listener: listener.command,
@@ -239,7 +240,9 @@ const fromListener = (run: RunResult) => (p: SrtDecodedPacket) => p.srcPort === 
 
 function handshakes(run: RunResult, dir: "to" | "from", type: number): SrtDecodedPacket[] {
   const side = dir === "to" ? toListener(run) : fromListener(run);
-  return run.packets.filter((p) => side(p) && isControl(p) && ctrlType(p) === 0 && hsType(p) === type);
+  return run.packets.filter((p) =>
+    side(p) && isControl(p) && ctrlType(p) === 0 && hsType(p) === type
+  );
 }
 
 function control(run: RunResult, dir: "to" | "from", type: number): SrtDecodedPacket[] {
@@ -396,7 +399,9 @@ for (const keylen of [16, 32]) {
     run,
     s,
     `induction_response_pbkeylen${keylen}`,
-    `Listener INDUCTION response when the listener has pbkeylen=${keylen}: encryption field = ${keylen / 8}.`,
+    `Listener INDUCTION response when the listener has pbkeylen=${keylen}: encryption field = ${
+      keylen / 8
+    }.`,
     handshakes(run, "from", INDUCTION)[0],
   );
   add(
@@ -488,9 +493,7 @@ for (const keylen of [16, 32]) {
       answered,
     );
   }
-  const rej = run.packets.filter((p) =>
-    isControl(p) && ctrlType(p) === 0 && hsType(p) >= 1000
-  );
+  const rej = run.packets.filter((p) => isControl(p) && ctrlType(p) === 0 && hsType(p) >= 1000);
   if (rej.length > 0) {
     add(
       run,
@@ -579,8 +582,10 @@ for (const keylen of [16, 32]) {
 }
 
 // How tshark's SRT dissector judged all of libsrt's packets: kind -> counts.
-const summary: Record<string, { packets: number; malformed: number; expert: Record<string, number> }> =
-  {};
+const summary: Record<
+  string,
+  { packets: number; malformed: number; expert: Record<string, number> }
+> = {};
 for (const { packet } of allPackets) {
   const kind = !packet.dissected
     ? "not-dissected"
