@@ -198,7 +198,9 @@ export class TsDemuxer {
   private readonly _ownCopy: Array<Uint8Array | undefined> = new Array(8192);
   private readonly _sections: Array<SectionAssembler | undefined> = new Array(8192);
   private readonly _pes: Array<PesAssembler | undefined> = new Array(8192);
-  private readonly _pmtPids: Map<number, number> = new Map();
+  /** program_number -> PMT PID */
+  private readonly _programPid: Map<number, number> = new Map();
+  /** program_number -> CRC of the PMT section in force */
   private readonly _pmtCrc: Map<number, number> = new Map();
   private readonly _sdtCrc: Map<number, number> = new Map();
   private _patCrc = -1;
@@ -279,6 +281,8 @@ export class TsDemuxer {
 
   /** Delivers PES packets still being assembled (end of input). */
   flush(): void {
+    this._reader.flush();
+    this.counters.garbageBytes = this._reader.garbageBytes;
     for (const a of this._pes) a?.flush();
   }
 
@@ -439,7 +443,7 @@ export class TsDemuxer {
         else this._onCat(s);
       } else if (pid === SDT_PID) {
         if (tableId === 0x42) this._onSdt(s);
-      } else if (tableId === 0x02 && this._pmtPids.has(pid)) {
+      } else if (tableId === 0x02 && this._isPmtPid(pid)) {
         this._onPmt(pid, s);
       } else if (tableId === 0xfc) {
         const splice = parseSpliceInfo(s);
@@ -451,6 +455,11 @@ export class TsDemuxer {
     }
   }
 
+  private _isPmtPid(pid: number): boolean {
+    for (const p of this._programPid.values()) if (p === pid) return true;
+    return false;
+  }
+
   private _onPat(s: Uint8Array): void {
     const crc = lastCrc(s);
     if (crc === this._patCrc) return;
@@ -458,28 +467,26 @@ export class TsDemuxer {
     if (!pat) return this._sectionError(PAT_PID, "malformed PAT");
     if (!pat.currentNext) return;
     this._patCrc = crc;
-    const keep = new Set(pat.programs.map((p) => p.programNumber));
-    for (const [pmtPid, programNumber] of [...this._pmtPids]) {
+    for (const [programNumber, pmtPid] of [...this._programPid]) {
       const still = pat.programs.find((p) => p.programNumber === programNumber);
-      if (keep.has(programNumber) && still?.pmtPid === pmtPid) continue;
-      this._removeProgram(programNumber, pmtPid);
+      if (still?.pmtPid !== pmtPid) this._removeProgram(programNumber, pmtPid);
     }
     for (const prog of pat.programs) {
-      if (this._pmtPids.get(prog.pmtPid) === prog.programNumber) continue;
-      this._pmtPids.set(prog.pmtPid, prog.programNumber);
-      this._setSection(prog.pmtPid);
+      if (this._programPid.get(prog.programNumber) === prog.pmtPid) continue;
+      this._programPid.set(prog.programNumber, prog.pmtPid);
+      if (this._role[prog.pmtPid] !== ROLE_SECTION) this._setSection(prog.pmtPid);
     }
     this.pat = pat;
     this._emit({ type: "pat", time: this._now, pat });
   }
 
   private _removeProgram(programNumber: number, pmtPid: number): void {
-    this._pmtPids.delete(pmtPid);
-    this._pmtCrc.delete(pmtPid);
+    this._programPid.delete(programNumber);
+    this._pmtCrc.delete(programNumber);
     const pmt = this.pmts.get(programNumber);
     this.pmts.delete(programNumber);
     if (pmt) { for (const st of pmt.streams) this._dropStream(st.pid, programNumber); }
-    if (![...this._pmtPids.keys()].includes(pmtPid)) this._clearRole(pmtPid);
+    if (!this._isPmtPid(pmtPid)) this._clearRole(pmtPid);
     this._emit({ type: "program-removed", time: this._now, programNumber, pmtPid });
   }
 
@@ -487,17 +494,18 @@ export class TsDemuxer {
     const info = this.streams.get(pid);
     if (!info || info.programNumber !== programNumber) return;
     this.streams.delete(pid);
-    if (!this._pmtPids.has(pid)) this._clearRole(pid);
+    if (!this._isPmtPid(pid)) this._clearRole(pid);
   }
 
   private _onPmt(pid: number, s: Uint8Array): void {
     const crc = lastCrc(s);
-    if (this._pmtCrc.get(pid) === crc) return;
+    const programNumber = (s[3] << 8) | s[4];
+    if (this._programPid.get(programNumber) !== pid) return;
+    if (this._pmtCrc.get(programNumber) === crc) return;
     const pmt = parsePmt(s.slice());
     if (!pmt) return this._sectionError(pid, "malformed PMT");
     if (!pmt.currentNext) return;
-    if (this._pmtPids.get(pid) !== pmt.programNumber) return;
-    this._pmtCrc.set(pid, crc);
+    this._pmtCrc.set(programNumber, crc);
     const previous = this.pmts.get(pmt.programNumber);
     const now = new Set(pmt.streams.map((st) => st.pid));
     if (previous) {
@@ -519,13 +527,12 @@ export class TsDemuxer {
       const lang = languageOf(st.descriptors);
       if (lang !== undefined) info.language = lang;
       streams.push(info);
-      const old = this.streams.get(st.pid);
       this.streams.set(st.pid, info);
-      if (st.pid === NULL_PID || st.pid < 0x10 && st.pid !== 0) continue;
+      if (st.pid === NULL_PID || st.pid < 0x10 || this._isPmtPid(st.pid)) continue;
       if (codec === "scte35") {
         if (this._role[st.pid] !== ROLE_SECTION) this._setSection(st.pid);
-      } else if (this._role[st.pid] !== ROLE_PES || old?.streamType !== st.streamType) {
-        if (!this._pmtPids.has(st.pid)) this._setPes(st.pid);
+      } else if (this._role[st.pid] !== ROLE_PES) {
+        this._setPes(st.pid);
       }
     }
     this.pmts.set(pmt.programNumber, pmt);

@@ -100,6 +100,33 @@ export class TsPacketReader {
     return buf === this._tail;
   }
 
+  /**
+   * End of input: when still searching, accepts a run of fewer than `confirm` packets if
+   * every packet boundary still available carries a sync byte (short streams, tests).
+   */
+  flush(): void {
+    if (this.locked || this._searchLen < TS_PACKET_SIZE) return;
+    const s = this._search;
+    const n = this._searchLen;
+    for (let p = 0; p + TS_PACKET_SIZE <= n; p++) {
+      if (s[p] !== SYNC_BYTE) continue;
+      for (const size of SIZES) {
+        let ok = true;
+        for (let q = p + size; q < n && ok; q += size) ok = s[q] === SYNC_BYTE;
+        if (!ok) continue;
+        this._drop(size === 192 ? Math.max(0, p - 4) : p);
+        this.packetSize = size;
+        this.locked = true;
+        const rest = s.slice(p, n);
+        this._searchLen = 0;
+        this._onSync?.({ locked: true, packetSize: size, garbageBytes: this._garbageSinceReport });
+        this._garbageSinceReport = 0;
+        this._run(rest, 0);
+        return;
+      }
+    }
+  }
+
   /** Forgets buffered bytes and sync state. */
   reset(): void {
     this._tailLen = 0;
