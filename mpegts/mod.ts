@@ -34,3 +34,4 @@ export * from "./opus.ts";
 export * from "./scte35.ts";
 export * from "./demuxer.ts";
 export * from "./frame_assembler.ts";
+export * from "./monitor.ts";
