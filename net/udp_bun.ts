@@ -1,0 +1,184 @@
+/**
+ * UDP adapter for Bun, on `Bun.udpSocket`: the fastest path on Bun, roughly
+ * twice the throughput of Bun's `node:dgram` when datagrams are batched with
+ * `sendMany`.
+ *
+ * @module
+ */
+
+import { assertDestination, newStats, reportError, SendBacklog, toError } from "./_udp_common.ts";
+import { bunNamespace, type BunPacketSlot, type BunUdpSocket } from "./_runtime_types.ts";
+import {
+  SEND_BACKLOG_LIMIT,
+  type UdpAddress,
+  type UdpRuntime,
+  type UdpSocket,
+  type UdpSocketOptions,
+  type UdpSocketStats,
+} from "./udp.ts";
+
+/** Opens a UDP socket with `Bun.udpSocket`. */
+export async function openBunUdp(options: UdpSocketOptions): Promise<UdpSocket> {
+  const bun = bunNamespace();
+  if (bun === undefined) {
+    throw new TypeError("Bun.udpSocket is not available: not running on Bun");
+  }
+  // The socket object only exists once udpSocket() resolves, but its handlers
+  // are registered before: route them through a holder that is filled in.
+  const route: { target?: BunUdpSocketAdapter } = {};
+  let socket: BunUdpSocket;
+  try {
+    socket = await bun.udpSocket({
+      hostname: options.hostname ?? "0.0.0.0",
+      port: options.port ?? 0,
+      // Bun hands each datagram over in a fresh, exactly sized buffer.
+      binaryType: "uint8array",
+      socket: {
+        data(_socket, data, port, address) {
+          route.target?.onData(data, port, address);
+        },
+        drain() {
+          route.target?.onDrain();
+        },
+        error(_socket, error) {
+          route.target?.onSocketError(error);
+        },
+      },
+    });
+  } catch (error) {
+    throw toError(error);
+  }
+  route.target = new BunUdpSocketAdapter(socket, options);
+  return route.target;
+}
+
+class BunUdpSocketAdapter implements UdpSocket {
+  readonly runtime: UdpRuntime = "bun";
+  readonly localAddress: UdpAddress;
+  readonly stats: UdpSocketStats;
+  readonly closed: Promise<void>;
+
+  readonly #socket: BunUdpSocket;
+  readonly #options: UdpSocketOptions;
+  readonly #stats = newStats();
+  readonly #backlog = new SendBacklog(SEND_BACKLOG_LIMIT);
+  #isClosed = false;
+  #resolveClosed!: () => void;
+  #lastFrom: UdpAddress = { hostname: "", port: 0 };
+
+  constructor(socket: BunUdpSocket, options: UdpSocketOptions) {
+    this.#socket = socket;
+    this.#options = options;
+    this.stats = this.#stats;
+    this.localAddress = { hostname: socket.hostname, port: socket.port };
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  get backlog(): number {
+    return this.#backlog.length;
+  }
+
+  send(data: Uint8Array, to: UdpAddress): void {
+    assertDestination(to);
+    if (this.#isClosed) {
+      this.#stats.dropped++;
+      return;
+    }
+    if (this.#backlog.length > 0) {
+      this.#queue(data, to);
+      return;
+    }
+    let sent: boolean;
+    try {
+      sent = this.#socket.send(data, to.port, to.hostname);
+    } catch (error) {
+      reportError(this.#options, this.#stats, error);
+      return;
+    }
+    if (sent) this.#stats.sent++;
+    else this.#queue(data, to);
+  }
+
+  sendBatch(datagrams: readonly Uint8Array[], to: UdpAddress): void {
+    assertDestination(to);
+    const count = datagrams.length;
+    if (this.#isClosed) {
+      this.#stats.dropped += count;
+      return;
+    }
+    if (count === 0) return;
+    if (this.#backlog.length > 0) {
+      for (let i = 0; i < count; i++) this.#queue(datagrams[i], to);
+      return;
+    }
+    const packets: BunPacketSlot[] = new Array(count * 3);
+    for (let i = 0, j = 0; i < count; i++, j += 3) {
+      packets[j] = datagrams[i];
+      packets[j + 1] = to.port;
+      packets[j + 2] = to.hostname;
+    }
+    let sent: number;
+    try {
+      sent = this.#socket.sendMany(packets);
+    } catch (error) {
+      reportError(this.#options, this.#stats, error);
+      return;
+    }
+    this.#stats.sent += sent;
+    for (let i = sent; i < count; i++) this.#queue(datagrams[i], to);
+  }
+
+  close(): Promise<void> {
+    if (!this.#isClosed) {
+      this.#isClosed = true;
+      this.#stats.dropped += this.#backlog.clear();
+      try {
+        this.#socket.close();
+      } catch {
+        // Closing twice from the runtime's side is harmless.
+      }
+      this.#resolveClosed();
+    }
+    return this.closed;
+  }
+
+  onData(data: Uint8Array, port: number, address: string): void {
+    if (this.#isClosed) return;
+    let from = this.#lastFrom;
+    if (from.port !== port || from.hostname !== address) {
+      from = this.#lastFrom = { hostname: address, port };
+    }
+    this.#stats.received++;
+    try {
+      this.#options.onMessage(data, from);
+    } catch (error) {
+      reportError(this.#options, this.#stats, error);
+    }
+  }
+
+  onDrain(): void {
+    const backlog = this.#backlog;
+    while (backlog.length > 0 && !this.#isClosed) {
+      const to = backlog.peekTo();
+      let sent: boolean;
+      try {
+        sent = this.#socket.send(backlog.peekData(), to.port, to.hostname);
+      } catch (error) {
+        backlog.shift();
+        reportError(this.#options, this.#stats, error);
+        continue;
+      }
+      if (!sent) return;
+      backlog.shift();
+      this.#stats.sent++;
+    }
+  }
+
+  onSocketError(error: Error): void {
+    reportError(this.#options, this.#stats, error);
+  }
+
+  #queue(data: Uint8Array, to: UdpAddress): void {
+    if (!this.#backlog.push(data, to)) this.#stats.dropped++;
+  }
+}
