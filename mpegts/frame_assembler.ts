@@ -13,6 +13,7 @@
  * @module
  */
 
+import { Slab } from "./_slab.ts";
 import { splitAc3Frames } from "./ac3.ts";
 import { splitAdtsFrames } from "./adts.ts";
 import type { AudioFrame } from "./audio_frame.ts";
@@ -143,6 +144,7 @@ export class FrameAssembler {
   private readonly _onEvent: ((event: FrameAssemblerEvent) => void) | undefined;
   private readonly _keepDamaged: boolean;
   private readonly _pids: Map<number, PidState> = new Map();
+  private readonly _slab: Slab = new Slab();
 
   /** @param options callbacks */
   constructor(options: FrameAssemblerOptions) {
@@ -263,7 +265,8 @@ export class FrameAssembler {
     };
     if (pes.damaged) base.damaged = true;
     if (codec === "h264" || codec === "h265") {
-      const frame = { ...base, data: data.slice() };
+      const frame = base;
+      frame.data = this._slab.copy(data);
       if (codec === "h264") {
         const info = inspectH264AccessUnit(frame.data);
         frame.keyframe = info.keyframe;
@@ -336,7 +339,10 @@ export class FrameAssembler {
           frames = [];
       }
       if (frames.length === 0) {
-        this._onFrame({ ...base, codec: frameCodec, keyframe: true, data: data.slice() });
+        base.codec = frameCodec;
+        base.keyframe = true;
+        base.data = this._slab.copy(data);
+        this._onFrame(base);
         return;
       }
       const f0 = frames[0];
@@ -349,18 +355,24 @@ export class FrameAssembler {
       for (const f of frames) {
         const pts = pes.pts < 0 ? -1 : (pes.pts + offset) % PTS_WRAP;
         const dts = pes.dts < 0 ? -1 : (pes.dts + offset) % PTS_WRAP;
-        this._onFrame({
-          ...base,
+        const frame: Frame = {
+          pid: pes.pid,
+          kind,
           codec: frameCodec,
           pts,
           dts,
           keyframe: true,
-          data: data.slice(f.offset, f.offset + f.length),
-        });
+          data: this._slab.copy(data, f.offset, f.offset + f.length),
+          receivedAt: pes.receivedAt,
+        };
+        if (pes.damaged) frame.damaged = true;
+        this._onFrame(frame);
         if (f.sampleRate > 0) offset += Math.round((f.samples * 90000) / f.sampleRate);
       }
       return;
     }
-    this._onFrame({ ...base, keyframe: true, data: data.slice() });
+    base.keyframe = true;
+    base.data = this._slab.copy(data);
+    this._onFrame(base);
   }
 }

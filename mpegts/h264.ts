@@ -18,7 +18,7 @@
  */
 
 import { BitReader } from "./_bit_reader.ts";
-import { splitNalUnits, unescapeRbsp } from "./nal.ts";
+import { nextNalStart, unescapeRbsp } from "./nal.ts";
 
 /** Parameters read from an H.264 SPS. */
 export interface H264Sps {
@@ -172,19 +172,30 @@ export interface AccessUnitInfo {
 }
 
 /**
- * Inspects an H.264 access unit: keyframe = contains an IDR slice (type 5).
+ * Inspects an H.264 access unit: keyframe = its first slice is an IDR slice (type 5).
+ * Scanning stops at the first slice, since parameter sets precede it and all slices of
+ * a picture share its IDR-ness; `nalTypes` therefore ends with that slice.
  *
  * @param au Annex B bytes of one access unit
  * @returns keyframe flag, SPS and NAL types
  */
 export function inspectH264AccessUnit(au: Uint8Array): AccessUnitInfo {
   const info: AccessUnitInfo = { keyframe: false, nalTypes: [] };
-  for (const s of splitNalUnits(au)) {
-    if (s.start >= s.end) continue;
-    const t = au[s.start] & 0x1f;
+  let start = nextNalStart(au, 0);
+  while (start >= 0 && start < au.length) {
+    const t = au[start] & 0x1f;
     info.nalTypes.push(t);
-    if (t === 5) info.keyframe = true;
-    else if (t === 7 && !info.sps) info.sps = au.subarray(s.start, s.end);
+    if (t >= 1 && t <= 5) {
+      info.keyframe = t === 5;
+      break;
+    }
+    const next = nextNalStart(au, start + 1);
+    if (t === 7 && !info.sps) {
+      let end = next < 0 ? au.length : next - 3;
+      while (end > start && au[end - 1] === 0) end--;
+      info.sps = au.subarray(start, end);
+    }
+    start = next;
   }
   return info;
 }

@@ -22,7 +22,7 @@
 
 import { BitReader } from "./_bit_reader.ts";
 import type { AccessUnitInfo } from "./h264.ts";
-import { splitNalUnits, unescapeRbsp } from "./nal.ts";
+import { nextNalStart, unescapeRbsp } from "./nal.ts";
 
 /** Parameters read from an H.265 SPS. */
 export interface H265Sps {
@@ -161,21 +161,31 @@ export interface H265AccessUnitInfo extends AccessUnitInfo {
 }
 
 /**
- * Inspects an H.265 access unit: keyframe = contains an IRAP picture (types 16-23).
- * CRA (21) counts as a keyframe although RASL pictures after it may not decode.
+ * Inspects an H.265 access unit: keyframe = its first picture is IRAP (types 16-23).
+ * CRA (21) counts as a keyframe although RASL pictures after it may not decode. Scanning
+ * stops at the first VCL NAL unit (type < 32).
  *
  * @param au Annex B bytes of one access unit
  * @returns keyframe flag, VPS/SPS and NAL types
  */
 export function inspectH265AccessUnit(au: Uint8Array): H265AccessUnitInfo {
   const info: H265AccessUnitInfo = { keyframe: false, nalTypes: [] };
-  for (const s of splitNalUnits(au)) {
-    if (s.end - s.start < 2) continue;
-    const t = (au[s.start] >> 1) & 0x3f;
+  let start = nextNalStart(au, 0);
+  while (start >= 0 && start + 1 < au.length) {
+    const t = (au[start] >> 1) & 0x3f;
     info.nalTypes.push(t);
-    if (t >= 16 && t <= 23) info.keyframe = true;
-    else if (t === 33 && !info.sps) info.sps = au.subarray(s.start, s.end);
-    else if (t === 32 && !info.vps) info.vps = au.subarray(s.start, s.end);
+    if (t < 32) {
+      info.keyframe = t >= 16 && t <= 23;
+      break;
+    }
+    const next = nextNalStart(au, start + 2);
+    if (t === 33 || t === 32) {
+      let end = next < 0 ? au.length : next - 3;
+      while (end > start && au[end - 1] === 0) end--;
+      if (t === 33 && !info.sps) info.sps = au.subarray(start, end);
+      if (t === 32 && !info.vps) info.vps = au.subarray(start, end);
+    }
+    start = next;
   }
   return info;
 }

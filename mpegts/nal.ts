@@ -19,6 +19,25 @@ export interface NalSpan {
 }
 
 /**
+ * Finds the next start code at or after `from`.
+ *
+ * @param data Annex B bytes
+ * @param from where to start looking
+ * @returns the offset of the first byte after `00 00 01`, or -1
+ */
+export function nextNalStart(data: Uint8Array, from: number): number {
+  const n = data.length;
+  let i = from;
+  while (i + 2 < n) {
+    const b2 = data[i + 2];
+    if (b2 > 1) i += 3;
+    else if (b2 === 1 && data[i + 1] === 0 && data[i] === 0) return i + 3;
+    else i++;
+  }
+  return -1;
+}
+
+/**
  * Lists the NAL units of an Annex B access unit.
  *
  * @param data Annex B bytes

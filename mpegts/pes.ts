@@ -153,6 +153,9 @@ export class PesAssembler {
   /** PID this assembler serves. */
   readonly pid: number;
   private _buf: Uint8Array = new Uint8Array(4096);
+  private _dst: DataView = new DataView(this._buf.buffer);
+  private _srcBuf: Uint8Array | null = null;
+  private _src: DataView | null = null;
   private _len = 0;
   private _active = false;
   private _damaged = false;
@@ -211,7 +214,15 @@ export class PesAssembler {
     let len = this._len;
     if (len + n > this._buf.length) this._grow(len + n);
     const b = this._buf;
-    for (let i = 0; i < n; i++) b[len + i] = buf[start + i];
+    if (buf !== this._srcBuf) {
+      this._srcBuf = buf;
+      this._src = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const src = this._src as DataView;
+    const dst = this._dst;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) dst.setUint32(len + i, src.getUint32(start + i));
+    for (; i < n; i++) b[len + i] = buf[start + i];
     len += n;
     this._len = len;
     if (this._need === 0 && len >= 6) {
@@ -232,6 +243,7 @@ export class PesAssembler {
     const next = new Uint8Array(cap);
     next.set(this._buf.subarray(0, this._len));
     this._buf = next;
+    this._dst = new DataView(next.buffer);
   }
 
   private _finish(short: boolean): void {
