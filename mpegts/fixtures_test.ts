@@ -23,6 +23,7 @@ const NAMES = [
   "h264_latm_2s.ts",
   "h264_opus_2s.ts",
   "h264_aac_m2ts_2s.m2ts",
+  "audio_eac3_mp3_2s.ts",
 ];
 
 function summary(frames: Frame[]): string {
