@@ -17,7 +17,16 @@
  */
 
 import { type Descriptor, TAG_LANGUAGE } from "./descriptors.ts";
-import { CAT_PID, NULL_PID, PAT_PID, readPcr, SDT_PID } from "./packet.ts";
+import {
+  type AdaptationField,
+  CAT_PID,
+  createAdaptationField,
+  NULL_PID,
+  PAT_PID,
+  readAdaptationField,
+  readPcr,
+  SDT_PID,
+} from "./packet.ts";
 import { TsPacketReader } from "./packet_reader.ts";
 import { PesAssembler, type PesPacket } from "./pes.ts";
 import {
@@ -83,6 +92,14 @@ export type DemuxEvent =
   | { type: "cat"; time: number; cat: Cat }
   | { type: "sdt"; time: number; sdt: Sdt }
   | { type: "pcr"; time: number; pid: number; pcr: number; discontinuity: boolean }
+  | {
+    /** an adaptation field with OPCR, splice countdown, private data or an extension */
+    type: "adaptation";
+    time: number;
+    pid: number;
+    /** views inside are valid during the callback only */
+    field: AdaptationField;
+  }
   | { type: "pes"; time: number; pes: PesPacket }
   | { type: "scte35"; time: number; pid: number; splice: SpliceInfo };
 
@@ -372,6 +389,12 @@ export class TsDemuxer {
         const f = buf[off + 5];
         disc = (f & 0x80) !== 0;
         rai = (f & 0x40) !== 0;
+        if ((f & 0x0f) !== 0) {
+          const field = createAdaptationField();
+          if (readAdaptationField(buf, off, field)) {
+            this._emit({ type: "adaptation", time: this._now, pid, field });
+          }
+        }
         if ((f & 0x10) !== 0 && afl >= 7) {
           this._emit({
             type: "pcr",

@@ -329,3 +329,85 @@ describe("SCTE-35", () => {
     assert.equal(r.demux.streams.get(cue)?.codec, "scte35");
   });
 });
+
+describe("adaptation fields, CAT and KLV", () => {
+  it("reports splice countdown and private data of an adaptation-only packet", () => {
+    const pkts = packets(BASE);
+    const af = new Uint8Array(188).fill(0xff);
+    // AFC 10 (adaptation only), flags: splicing point + private data
+    af.set([0x47, VIDEO >> 8, VIDEO & 0xff, 0x20, 183, 0x06, 0xfd, 3, 0x11, 0x22, 0x33]);
+    const r = run(join([...pkts.slice(0, 50), af, ...pkts.slice(50)]));
+    const evs = r.events.filter((e) => e.type === "adaptation");
+    assert.equal(evs.length, 1);
+    const f = evs[0].type === "adaptation" ? evs[0].field : undefined;
+    assert.equal(f?.spliceCountdown, -3);
+    assert.equal(r.demux.counters.continuityErrors, 0);
+    assert.deepEqual(r.frames.map(frameKey), CLEAN.frames.map(frameKey));
+  });
+
+  it("parses a CAT with a CA descriptor", () => {
+    const body = [0x01, 0xb0, 15, 0xff, 0xff, 0xc3, 0, 0, 0x09, 4, 0x0b, 0x00, 0xff, 0xf0];
+    const cat = withCrc(body);
+    const pkts = packets(BASE);
+    const r = run(join([...sectionPackets(1, cat), ...pkts.slice(0, 200)]));
+    const ev = r.events.find((e) => e.type === "cat");
+    assert.ok(ev && ev.type === "cat");
+    assert.equal(ev.cat.version, 1);
+    assert.equal(ev.cat.descriptors[0].tag, 0x09);
+    assert.deepEqual([...ev.cat.descriptors[0].data], [0x0b, 0x00, 0xff, 0xf0]);
+  });
+
+  it("delivers KLV (registration KLVA) PES payloads as data frames", () => {
+    const klv = 0x1f1;
+    const pmt = pmtSection(7, [[0x1b, VIDEO], [0x0f, AUDIO], [0x06, klv, [
+      0x05,
+      4,
+      0x4b,
+      0x4c,
+      0x56,
+      0x41,
+    ]]]);
+    const pkts = replacePmt(packets(BASE), 0, pmt);
+    const units = [[0x06, 0x0e, 0x2b, 0x34, 1, 2, 3], [0x06, 0x0e, 0x2b, 0x34, 9, 8, 7, 6, 5]];
+    const pesPkts = units.map((u, i) => {
+      const pts = 200000 + i * 90000;
+      const pes = [
+        0,
+        0,
+        1,
+        0xbd,
+        0,
+        8 + u.length,
+        0x84,
+        0x80,
+        5,
+        0x21 | ((pts / 2 ** 29) & 0x0e),
+        (pts >> 22) & 0xff,
+        ((pts >> 14) & 0xfe) | 1,
+        (pts >> 7) & 0xff,
+        ((pts << 1) & 0xfe) | 1,
+        ...u,
+      ];
+      // PES carried with adaptation-field stuffing to fill the packet
+      const pkt = new Uint8Array(188).fill(0xff);
+      const stuff = 188 - 4 - pes.length;
+      pkt.set([0x47, 0x40 | (klv >> 8), klv & 0xff, 0x30 | i, stuff - 1, 0x00]);
+      pkt.set(pes, 4 + stuff);
+      return pkt;
+    });
+    const data = join([
+      ...pkts.slice(0, 100),
+      pesPkts[0],
+      ...pkts.slice(100, 200),
+      pesPkts[1],
+      ...pkts.slice(200),
+    ]);
+    const r = run(data);
+    const frames = byPid(r.frames).get(klv) ?? [];
+    assert.equal(r.demux.streams.get(klv)?.codec, "klv");
+    assert.deepEqual(frames.map((f) => [f.kind, f.codec, f.pts, [...f.data]]), [
+      ["data", "klv", 200000, units[0]],
+      ["data", "klv", 290000, units[1]],
+    ]);
+  });
+});

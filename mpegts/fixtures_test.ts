@@ -69,10 +69,8 @@ for (const name of NAMES) {
           assert.equal(params.height, s.height);
           assert.equal(params.profile, s.profile);
           assert.equal(params.level, s.level);
-          if (params.frameRate !== undefined && s.r_frame_rate) {
-            const [n, d] = s.r_frame_rate.split("/").map(Number);
-            assert.equal(params.frameRate, n / d);
-          }
+          const [n, d] = (s.r_frame_rate ?? "0/1").split("/").map(Number);
+          assert.equal(params.frameRate, n / d, `frame rate of ${s.id}`);
         } else {
           assert.equal(params.sampleRate, Number(s.sample_rate));
           assert.equal(params.channels, s.channels);

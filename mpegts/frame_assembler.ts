@@ -298,7 +298,8 @@ export class FrameAssembler {
               width: sps.width,
               height: sps.height,
             };
-            if (st.vpsRate !== undefined) p.frameRate = st.vpsRate;
+            const rate = sps.frameRate ?? st.vpsRate;
+            if (rate !== undefined) p.frameRate = rate;
             this._setParams(pes.pid, st, p, time);
           }
         }

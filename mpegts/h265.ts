@@ -40,6 +40,8 @@ export interface H265Sps {
   width: number;
   /** height after the conformance window */
   height: number;
+  /** frames per second from VUI timing (time_scale / num_units_in_tick), if signalled */
+  frameRate?: number;
 }
 
 function skipProfileTierLevel(r: BitReader, maxSubLayersMinus1: number): {
@@ -95,7 +97,7 @@ export function parseH265Sps(nal: Uint8Array): H265Sps | null {
   }
   const bitDepth = r.ue() + 8;
   if (r.overrun) return null;
-  return {
+  const sps: H265Sps = {
     profileIdc: ptl.profileIdc,
     tier: ptl.tier,
     levelIdc: ptl.levelIdc,
@@ -104,6 +106,94 @@ export function parseH265Sps(nal: Uint8Array): H265Sps | null {
     width,
     height,
   };
+  const rate = readVuiFrameRate(r, maxSub);
+  if (rate !== undefined) sps.frameRate = rate;
+  return sps;
+}
+
+function skipScalingListData(r: BitReader): void {
+  for (let sizeId = 0; sizeId < 4; sizeId++) {
+    for (let m = 0; m < 6; m += sizeId === 3 ? 3 : 1) {
+      if (!r.bit()) {
+        r.ue();
+      } else {
+        const coefs = Math.min(64, 1 << (4 + (sizeId << 1)));
+        if (sizeId > 1) r.se();
+        for (let i = 0; i < coefs && !r.overrun; i++) r.se();
+      }
+    }
+  }
+}
+
+/** Walks the rest of the SPS (after bit_depth_luma) up to VUI timing info. */
+function readVuiFrameRate(r: BitReader, maxSub: number): number | undefined {
+  r.ue(); // bit_depth_chroma_minus8
+  const log2PocLsb = r.ue() + 4;
+  const allOrdering = r.bit();
+  for (let i = allOrdering ? 0 : maxSub; i <= maxSub; i++) {
+    r.ue();
+    r.ue();
+    r.ue();
+  }
+  for (let i = 0; i < 6; i++) r.ue(); // block sizes and transform depths
+  if (r.bit() && r.bit()) skipScalingListData(r);
+  r.skip(2); // amp, sao
+  if (r.bit()) {
+    r.skip(8);
+    r.ue();
+    r.ue();
+    r.skip(1);
+  }
+  const numSets = r.ue();
+  if (numSets > 64) return undefined;
+  const deltaPocs: number[] = [];
+  for (let idx = 0; idx < numSets && !r.overrun; idx++) {
+    if (idx !== 0 && r.bit()) {
+      r.skip(1); // delta_rps_sign
+      r.ue(); // abs_delta_rps_minus1
+      let n = 0;
+      for (let j = 0; j <= deltaPocs[idx - 1]; j++) {
+        if (r.bit()) n++;
+        else if (r.bit()) n++;
+      }
+      deltaPocs.push(n);
+    } else {
+      const neg = r.ue(), pos = r.ue();
+      if (neg + pos > 32) return undefined;
+      for (let j = 0; j < neg + pos; j++) {
+        r.ue();
+        r.skip(1);
+      }
+      deltaPocs.push(neg + pos);
+    }
+  }
+  if (r.bit()) {
+    const n = r.ue();
+    if (n > 32) return undefined;
+    r.skip(n * (log2PocLsb + 1));
+  }
+  r.skip(2); // temporal mvp, strong intra smoothing
+  if (!r.bit()) return undefined; // vui_parameters_present_flag
+  if (r.bit() && r.bits(8) === 255) r.skip(32);
+  if (r.bit()) r.skip(1);
+  if (r.bit()) {
+    r.skip(4);
+    if (r.bit()) r.skip(24);
+  }
+  if (r.bit()) {
+    r.ue();
+    r.ue();
+  }
+  r.skip(3);
+  if (r.bit()) {
+    r.ue();
+    r.ue();
+    r.ue();
+    r.ue();
+  }
+  if (!r.bit()) return undefined;
+  const units = r.bits(32), scale = r.bits(32);
+  return !r.overrun && units > 0 && scale > 0 ? scale / units : undefined;
 }
 
 /**
