@@ -148,14 +148,17 @@ export interface PesPacket extends PesHeader {
 /** Receives reassembled PES packets. */
 export type PesSink = (pes: PesPacket) => void;
 
+// One DataView over the chunk being demultiplexed, shared by every assembler, so payload
+// bytes are copied four at a time with at most one view created per chunk.
+let srcBuf: Uint8Array | null = null;
+let srcView: DataView | null = null;
+
 /** Per-PID PES reassembly into a growing, reused buffer. */
 export class PesAssembler {
   /** PID this assembler serves. */
   readonly pid: number;
   private _buf: Uint8Array = new Uint8Array(4096);
   private _dst: DataView = new DataView(this._buf.buffer);
-  private _srcBuf: Uint8Array | null = null;
-  private _src: DataView | null = null;
   private _len = 0;
   private _active = false;
   private _damaged = false;
@@ -214,11 +217,11 @@ export class PesAssembler {
     let len = this._len;
     if (len + n > this._buf.length) this._grow(len + n);
     const b = this._buf;
-    if (buf !== this._srcBuf) {
-      this._srcBuf = buf;
-      this._src = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (buf !== srcBuf) {
+      srcBuf = buf;
+      srcView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
-    const src = this._src as DataView;
+    const src = srcView as DataView;
     const dst = this._dst;
     let i = 0;
     for (; i + 4 <= n; i += 4) dst.setUint32(len + i, src.getUint32(start + i));
