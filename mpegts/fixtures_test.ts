@@ -2,6 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { byPid, fixture, probe, rng, run } from "./_test_util.ts";
+import { crc32Mpeg2 } from "./crc32.ts";
 import type { Frame } from "./frame_assembler.ts";
 
 const FFPROBE_CODEC: Record<string, string> = {
@@ -27,7 +28,9 @@ const NAMES = [
 ];
 
 function summary(frames: Frame[]): string {
-  return frames.map((f) => `${f.pid}:${f.pts}:${f.dts}:${f.keyframe ? 1 : 0}:${f.data.length}`)
+  return frames.map((f) =>
+    `${f.pid}:${f.pts}:${f.dts}:${f.keyframe ? 1 : 0}:${f.data.length}:${crc32Mpeg2(f.data)}`
+  )
     .join(",");
 }
 

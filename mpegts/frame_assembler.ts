@@ -13,7 +13,6 @@
  * @module
  */
 
-import { Slab } from "./_slab.ts";
 import { splitAc3Frames } from "./ac3.ts";
 import { splitAdtsFrames } from "./adts.ts";
 import type { AudioFrame } from "./audio_frame.ts";
@@ -31,7 +30,10 @@ import { splitOpusFrames } from "./opus.ts";
 import { PTS_WRAP } from "./pes.ts";
 import { type Codec, codecKind, sniffCodec, type StreamKind } from "./stream_type.ts";
 
-/** A demultiplexed frame. `data` is owned by the frame. */
+/**
+ * A demultiplexed frame. `data` is never written to again by the toolkit (it is a view into
+ * a slab shared with neighbouring frames of the same PID), so it may be kept as is.
+ */
 export interface Frame {
   /** elementary PID */
   pid: number;
@@ -144,7 +146,6 @@ export class FrameAssembler {
   private readonly _onEvent: ((event: FrameAssemblerEvent) => void) | undefined;
   private readonly _keepDamaged: boolean;
   private readonly _pids: Map<number, PidState> = new Map();
-  private readonly _slab: Slab = new Slab();
 
   /** @param options callbacks */
   constructor(options: FrameAssemblerOptions) {
@@ -266,7 +267,6 @@ export class FrameAssembler {
     if (pes.damaged) base.damaged = true;
     if (codec === "h264" || codec === "h265") {
       const frame = base;
-      frame.data = this._slab.copy(data);
       if (codec === "h264") {
         const info = inspectH264AccessUnit(frame.data);
         frame.keyframe = info.keyframe;
@@ -342,7 +342,6 @@ export class FrameAssembler {
       if (frames.length === 0) {
         base.codec = frameCodec;
         base.keyframe = true;
-        base.data = this._slab.copy(data);
         this._onFrame(base);
         return;
       }
@@ -363,7 +362,7 @@ export class FrameAssembler {
           pts,
           dts,
           keyframe: true,
-          data: this._slab.copy(data, f.offset, f.offset + f.length),
+          data: data.subarray(f.offset, f.offset + f.length),
           receivedAt: pes.receivedAt,
         };
         if (pes.damaged) frame.damaged = true;
@@ -373,7 +372,6 @@ export class FrameAssembler {
       return;
     }
     base.keyframe = true;
-    base.data = this._slab.copy(data);
     this._onFrame(base);
   }
 }

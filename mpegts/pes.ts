@@ -131,11 +131,14 @@ export function parsePesHeader(b: Uint8Array, start: number, end: number): PesHe
   return h;
 }
 
-/** A reassembled PES packet; `payload` is only valid during the callback. */
+/**
+ * A reassembled PES packet. `payload` is a view the assembler never writes to again, so
+ * it may be kept (it shares a slab with neighbouring PES packets of the same PID).
+ */
 export interface PesPacket extends PesHeader {
   /** PID it arrived on */
   pid: number;
-  /** elementary stream bytes (view into a reused buffer) */
+  /** elementary stream bytes (view into a slab; owned by the receiver) */
   payload: Uint8Array;
   /** random_access_indicator of the first packet */
   randomAccess: boolean;
@@ -156,13 +159,22 @@ let srcView: DataView | null = null;
 let srcWords: Uint32Array | null = null;
 let srcWordsBuffer: ArrayBufferLike | null = null;
 
-/** Per-PID PES reassembly into a growing, reused buffer. */
+const FIRST_SLAB = 128 * 1024;
+const MAX_SLAB = 1024 * 1024;
+
+/**
+ * Per-PID PES reassembly. Payloads are written once, straight into a slab: each PES packet
+ * takes the next word-aligned region, and the finished region is handed out as a view, so
+ * frames need no second copy. A slab that fills up is replaced (the partial PES packet
+ * moves along); old slabs live as long as views into them do.
+ */
 export class PesAssembler {
   /** PID this assembler serves. */
   readonly pid: number;
-  private _buf: Uint8Array = new Uint8Array(4096);
+  private _buf: Uint8Array = new Uint8Array(FIRST_SLAB);
   private _dst: DataView = new DataView(this._buf.buffer);
   private _words: Uint32Array = new Uint32Array(this._buf.buffer);
+  private _base = 0;
   private _len = 0;
   private _active = false;
   private _damaged = false;
@@ -218,8 +230,9 @@ export class PesAssembler {
       return;
     }
     const n = end - start;
-    let len = this._len;
-    if (len + n > this._buf.length) this._grow(len + n);
+    const len = this._len;
+    if (this._base + len + n > this._buf.length) this._moveToNewSlab(len + n);
+    const base = this._base;
     const b = this._buf;
     if (buf !== srcBuf) {
       srcBuf = buf;
@@ -230,26 +243,27 @@ export class PesAssembler {
       srcWordsBuffer = buf.buffer;
     }
     const abs = buf.byteOffset + start;
+    const at = base + len;
     let i = 0;
-    if (((abs | len) & 3) === 0) {
+    if (((abs | at) & 3) === 0) {
       // Both ends word-aligned (the usual case for 188-byte packets): copy 32-bit words.
       const s32 = srcWords as Uint32Array, d32 = this._words;
-      const w = n >> 2, si = abs >> 2, di = len >> 2;
+      const w = n >> 2, si = abs >> 2, di = at >> 2;
       for (let k = 0; k < w; k++) d32[di + k] = s32[si + k];
       i = w << 2;
     } else {
       const src = srcView as DataView;
       const dst = this._dst;
-      for (; i + 4 <= n; i += 4) dst.setUint32(len + i, src.getUint32(start + i));
+      for (; i + 4 <= n; i += 4) dst.setUint32(at + i, src.getUint32(start + i));
     }
-    for (; i < n; i++) b[len + i] = buf[start + i];
-    len += n;
-    this._len = len;
-    if (this._need === 0 && len >= 6) {
-      const pl = (b[4] << 8) | b[5];
+    for (; i < n; i++) b[at + i] = buf[start + i];
+    const total = len + n;
+    this._len = total;
+    if (this._need === 0 && total >= 6) {
+      const pl = (b[base + 4] << 8) | b[base + 5];
       this._need = pl === 0 ? -1 : pl + 6;
     }
-    if (this._need > 0 && len >= this._need) this._finish(false);
+    if (this._need > 0 && total >= this._need) this._finish(false);
   }
 
   /** Delivers a packet still being assembled (end of input). */
@@ -257,30 +271,36 @@ export class PesAssembler {
     if (this._active) this._finish(this._need > 0);
   }
 
-  private _grow(min: number): void {
-    let cap = this._buf.length * 2;
+  private _moveToNewSlab(min: number): void {
+    // Busy PIDs get bigger slabs (fewer fresh allocations); quiet ones keep small ones.
+    let cap = Math.min(MAX_SLAB, this._buf.length * 2);
     while (cap < min) cap *= 2;
     const next = new Uint8Array(cap);
-    next.set(this._buf.subarray(0, this._len));
+    next.set(this._buf.subarray(this._base, this._base + this._len));
     this._buf = next;
+    this._base = 0;
     this._dst = new DataView(next.buffer);
-    this._words = new Uint32Array(next.buffer);
+    this._words = new Uint32Array(next.buffer, 0, cap >> 2);
   }
 
   private _finish(short: boolean): void {
     this._active = false;
+    const base = this._base;
     let len = this._len;
     if (this._need > 0 && len > this._need) len = this._need;
-    const h = parsePesHeader(this._buf, 0, len);
+    const h = parsePesHeader(this._buf, base, base + len);
     if (!h) {
       this._onError(this.pid, "malformed PES header");
-      return;
+      return; // the region is reused by the next PES packet
     }
     if (short) this._onError(this.pid, "PES shorter than its declared length");
+    const payload = this._buf.subarray(base + h.payloadOffset, base + len);
+    this._base = (base + len + 3) & ~3;
+    this._len = 0;
     this._sink({
       ...h,
       pid: this.pid,
-      payload: this._buf.subarray(h.payloadOffset, len),
+      payload,
       randomAccess: this._randomAccess,
       damaged: this._damaged || short,
       receivedAt: this._receivedAt,
