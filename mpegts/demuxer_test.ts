@@ -411,3 +411,40 @@ describe("adaptation fields, CAT and KLV", () => {
     ]);
   });
 });
+
+describe("program changes", () => {
+  it("a PAT that drops a program removes it and its streams stop", () => {
+    const data = fixture("two_programs_cbr_2s.ts");
+    const pkts = packets(data);
+    const cut = Math.floor(pkts.length / 2);
+    // PAT v1 with program 101 only (PMT 0x1000); the transport_stream_id stays as in the file.
+    const orig = pkts.find((p) => pidOf(p) === 0 && (p[1] & 0x40) !== 0) as Uint8Array;
+    const tsid = [orig[8], orig[9]];
+    const version = ((orig[10] >> 1) + 1) & 0x1f;
+    const pat = withCrc([0x00, 0xb0, 13, ...tsid, 0xc1 | (version << 1), 0, 0, 0, 101, 0xf0, 0x00]);
+    const mutated = pkts.map((p, i) =>
+      i >= cut && pidOf(p) === 0 ? sectionPackets(0, pat, p[3] & 15)[0] : p
+    );
+    const r = run(join(mutated));
+    const removed = r.events.filter((e) => e.type === "program-removed");
+    assert.deepEqual(
+      removed.map((e) => e.type === "program-removed" && [e.programNumber, e.pmtPid]),
+      [[202, 0x1001]],
+    );
+    const changes = r.asmEvents.filter((e) => e.type === "program");
+    assert.deepEqual(
+      changes.map((e) => e.type === "program" && `${e.programNumber}:${e.change}`).sort(),
+      ["101:added", "202:added", "202:removed"],
+    );
+    const cutTime = cut * 188;
+    for (const pid of [0x102, 0x103, 0x104]) {
+      const fs = byPid(r.frames).get(pid) ?? [];
+      assert.ok(fs.length > 0 && fs.every((f) => f.receivedAt < cutTime), `PID ${pid}`);
+    }
+    assert.equal(r.demux.pmts.has(202), false);
+    assert.equal(
+      byPid(r.frames).get(0x100)?.length,
+      byPid(run(data).frames).get(0x100)?.length,
+    );
+  });
+});

@@ -160,3 +160,19 @@ describe("TR 101 290 monitor", () => {
     assert.ok(demux.counters.nullPackets > 0);
   });
 });
+
+describe("TR 101 290 monitor without data", () => {
+  it("check() raises PAT_error_2 during silence, once per interval", () => {
+    const demux = new TsDemuxer();
+    const mon = new TsMonitor(demux, { patIntervalMs: 500 });
+    mon.check(0);
+    mon.check(400);
+    assert.equal(mon.counts.PAT_error_2, 0);
+    mon.check(501);
+    assert.equal(mon.counts.PAT_error_2, 1);
+    mon.check(900);
+    assert.equal(mon.counts.PAT_error_2, 1);
+    mon.check(1002);
+    assert.equal(mon.counts.PAT_error_2, 2);
+  });
+});
