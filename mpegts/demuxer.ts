@@ -11,7 +11,8 @@
  *
  * Everything is reported through listeners as {@link DemuxEvent}s; malformed input is
  * counted and reported, never thrown. Per packet nothing is allocated: packets are read in
- * place and payload bytes are copied into per-PID buffers that are reused.
+ * place and payload bytes are copied once, four at a time, into per-PID slabs whose
+ * finished regions become the PES payloads (see {@link PesAssembler}).
  *
  * @module
  */
