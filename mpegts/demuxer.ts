@@ -11,8 +11,9 @@
  *
  * Everything is reported through listeners as {@link DemuxEvent}s; malformed input is
  * counted and reported, never thrown. Ordinary packets allocate nothing (PCR, error and
- * adaptation-field events aside, and one view per chunk): packets are read in place and payload bytes are copied once, four at a time, into per-PID slabs whose
- * finished regions become the PES payloads (see {@link PesAssembler}).
+ * adaptation-field events aside, and one view per chunk): packets are read in place and
+ * payload bytes are copied once, four at a time, into per-PID slabs whose finished
+ * regions become the PES payloads (see {@link PesAssembler}).
  *
  * @module
  */
