@@ -58,6 +58,44 @@ export function assertDestination(to: UdpAddress): void {
 }
 
 /**
+ * Callers waiting for the send path to go idle: {@linkcode UdpSocket.flush}.
+ */
+export class FlushWaiters {
+  #resolvers: Array<() => void> = [];
+
+  /** A promise resolved by the next {@linkcode FlushWaiters.wake}. */
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.#resolvers.push(resolve));
+  }
+
+  /** Whether anyone is waiting. */
+  get waiting(): boolean {
+    return this.#resolvers.length > 0;
+  }
+
+  /** Resolves every waiting promise. */
+  wake(): void {
+    const resolvers = this.#resolvers;
+    this.#resolvers = [];
+    for (const resolve of resolvers) resolve();
+  }
+}
+
+/**
+ * Waits for `flush` at most `ms` milliseconds; used by `close()` so that a
+ * wedged socket cannot keep it from closing.
+ */
+export async function flushWithin(flush: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([flush, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * FIFO of datagrams waiting for the OS, bounded to `limit` entries. Backed by
  * two parallel arrays with a moving head so that `shift` is O(1) amortised.
  */

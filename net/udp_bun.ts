@@ -6,9 +6,18 @@
  * @module
  */
 
-import { assertDestination, newStats, reportError, SendBacklog, toError } from "./_udp_common.ts";
+import {
+  assertDestination,
+  FlushWaiters,
+  flushWithin,
+  newStats,
+  reportError,
+  SendBacklog,
+  toError,
+} from "./_udp_common.ts";
 import { bunNamespace, type BunPacketSlot, type BunUdpSocket } from "./_runtime_types.ts";
 import {
+  CLOSE_FLUSH_MS,
   SEND_BACKLOG_LIMIT,
   type UdpAddress,
   type UdpRuntime,
@@ -62,6 +71,10 @@ class BunUdpSocketAdapter implements UdpSocket {
   readonly #options: UdpSocketOptions;
   readonly #stats = newStats();
   readonly #backlog = new SendBacklog(SEND_BACKLOG_LIMIT);
+  readonly #flushWaiters = new FlushWaiters();
+  /** Set by close(): no new sends are accepted, no more datagrams delivered. */
+  #closing = false;
+  /** Set once the socket itself is closed. */
   #isClosed = false;
   #resolveClosed!: () => void;
   #lastFrom: UdpAddress = { hostname: "", port: 0 };
@@ -80,7 +93,7 @@ class BunUdpSocketAdapter implements UdpSocket {
 
   send(data: Uint8Array, to: UdpAddress): void {
     assertDestination(to);
-    if (this.#isClosed) {
+    if (this.#closing) {
       this.#stats.dropped++;
       return;
     }
@@ -102,7 +115,7 @@ class BunUdpSocketAdapter implements UdpSocket {
   sendBatch(datagrams: readonly Uint8Array[], to: UdpAddress): void {
     assertDestination(to);
     const count = datagrams.length;
-    if (this.#isClosed) {
+    if (this.#closing) {
       this.#stats.dropped += count;
       return;
     }
@@ -128,22 +141,34 @@ class BunUdpSocketAdapter implements UdpSocket {
     for (let i = sent; i < count; i++) this.#queue(datagrams[i], to);
   }
 
+  flush(): Promise<void> {
+    if (this.#isClosed || this.#backlog.length === 0) return Promise.resolve();
+    return this.#flushWaiters.wait();
+  }
+
   close(): Promise<void> {
-    if (!this.#isClosed) {
-      this.#isClosed = true;
-      this.#stats.dropped += this.#backlog.clear();
-      try {
-        this.#socket.close();
-      } catch {
-        // Closing twice from the runtime's side is harmless.
-      }
-      this.#resolveClosed();
+    if (!this.#closing) {
+      this.#closing = true;
+      void this.#shutdown();
     }
     return this.closed;
   }
 
+  async #shutdown(): Promise<void> {
+    await flushWithin(this.flush(), CLOSE_FLUSH_MS);
+    this.#isClosed = true;
+    this.#stats.dropped += this.#backlog.clear();
+    try {
+      this.#socket.close();
+    } catch {
+      // Closing twice from the runtime's side is harmless.
+    }
+    this.#flushWaiters.wake();
+    this.#resolveClosed();
+  }
+
   onData(data: Uint8Array, port: number, address: string): void {
-    if (this.#isClosed) return;
+    if (this.#closing) return;
     let from = this.#lastFrom;
     if (from.port !== port || from.hostname !== address) {
       from = this.#lastFrom = { hostname: address, port };
@@ -172,6 +197,7 @@ class BunUdpSocketAdapter implements UdpSocket {
       backlog.shift();
       this.#stats.sent++;
     }
+    if (backlog.length === 0) this.#flushWaiters.wake();
   }
 
   onSocketError(error: Error): void {

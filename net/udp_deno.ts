@@ -9,9 +9,18 @@
  * @module
  */
 
-import { assertDestination, newStats, reportError, SendBacklog, toError } from "./_udp_common.ts";
+import {
+  assertDestination,
+  FlushWaiters,
+  flushWithin,
+  newStats,
+  reportError,
+  SendBacklog,
+  toError,
+} from "./_udp_common.ts";
 import { type DenoDatagramConn, denoNamespace, type DenoNetAddr } from "./_runtime_types.ts";
 import {
+  CLOSE_FLUSH_MS,
   SEND_BACKLOG_LIMIT,
   type UdpAddress,
   type UdpRuntime,
@@ -77,7 +86,11 @@ class DenoUdpSocket implements UdpSocket {
   readonly #options: UdpSocketOptions;
   readonly #stats = newStats();
   readonly #backlog = new SendBacklog(SEND_BACKLOG_LIMIT);
+  readonly #flushWaiters = new FlushWaiters();
   #pending = 0;
+  /** Set by close(): no new sends are accepted, no more datagrams delivered. */
+  #closing = false;
+  /** Set once the socket itself is closed. */
   #isClosed = false;
   #lastTo: UdpAddress | undefined;
   #lastAddr: DenoNetAddr | undefined;
@@ -104,21 +117,37 @@ class DenoUdpSocket implements UdpSocket {
     for (let i = 0; i < datagrams.length; i++) this.#enqueue(datagrams[i], to);
   }
 
+  flush(): Promise<void> {
+    if (this.#isClosed || this.#idle()) return Promise.resolve();
+    return this.#flushWaiters.wait();
+  }
+
   close(): Promise<void> {
-    if (!this.#isClosed) {
-      this.#isClosed = true;
-      this.#stats.dropped += this.#backlog.clear();
-      try {
-        this.#conn.close();
-      } catch {
-        // Already closed by the runtime: the receive loop ends either way.
-      }
+    if (!this.#closing) {
+      this.#closing = true;
+      void this.#shutdown();
     }
     return this.closed;
   }
 
+  async #shutdown(): Promise<void> {
+    await flushWithin(this.flush(), CLOSE_FLUSH_MS);
+    this.#isClosed = true;
+    this.#stats.dropped += this.#backlog.clear();
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime: the receive loop ends either way.
+    }
+    this.#flushWaiters.wake();
+  }
+
+  #idle(): boolean {
+    return this.#pending === 0 && this.#backlog.length === 0;
+  }
+
   #enqueue(data: Uint8Array, to: UdpAddress): void {
-    if (this.#isClosed) {
+    if (this.#closing) {
       this.#stats.dropped++;
     } else if (this.#pending < DENO_MAX_PENDING_SENDS && this.#backlog.length === 0) {
       this.#start(data, to);
@@ -152,11 +181,11 @@ class DenoUdpSocket implements UdpSocket {
 
   #onSendFailed = (error: unknown): void => {
     this.#pending--;
-    if (this.#isClosed) return;
-    reportError(this.#options, this.#stats, error);
+    if (!this.#isClosed) reportError(this.#options, this.#stats, error);
     this.#pump();
   };
 
+  /** Issues backlogged sends while there is room, then wakes flushers if idle. */
   #pump(): void {
     const backlog = this.#backlog;
     while (backlog.length > 0 && this.#pending < DENO_MAX_PENDING_SENDS && !this.#isClosed) {
@@ -165,6 +194,7 @@ class DenoUdpSocket implements UdpSocket {
       backlog.shift();
       this.#start(data, to);
     }
+    if (this.#idle() && this.#flushWaiters.waiting) this.#flushWaiters.wake();
   }
 
   async #receiveLoop(): Promise<void> {
@@ -189,6 +219,7 @@ class DenoUdpSocket implements UdpSocket {
       }
       // Keep the next datagram 8-byte aligned so typed-array views stay cheap.
       offset += (data.length + 7) & ~7;
+      if (this.#closing) continue;
       stats.received++;
       try {
         options.onMessage(data, from);
@@ -196,8 +227,10 @@ class DenoUdpSocket implements UdpSocket {
         reportError(options, stats, error);
       }
     }
+    this.#closing = true;
     this.#isClosed = true;
     this.#stats.dropped += this.#backlog.clear();
+    this.#flushWaiters.wake();
   }
 }
 

@@ -9,8 +9,16 @@
  */
 
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { assertDestination, newStats, reportError, toError } from "./_udp_common.ts";
 import {
+  assertDestination,
+  FlushWaiters,
+  flushWithin,
+  newStats,
+  reportError,
+  toError,
+} from "./_udp_common.ts";
+import {
+  CLOSE_FLUSH_MS,
   SEND_BACKLOG_LIMIT,
   type UdpAddress,
   type UdpRuntime,
@@ -50,6 +58,12 @@ class NodeUdpSocket implements UdpSocket {
   readonly #socket: Socket;
   readonly #options: UdpSocketOptions;
   readonly #stats = newStats();
+  readonly #flushWaiters = new FlushWaiters();
+  /** Sends handed to node:dgram whose callback has not run yet. */
+  #pending = 0;
+  /** Set by close(): no new sends are accepted, no more datagrams delivered. */
+  #closing = false;
+  /** Set once the socket itself is closed. */
   #isClosed = false;
   #resolveClosed!: () => void;
   #lastFrom: UdpAddress = { hostname: "", port: 0 };
@@ -64,17 +78,19 @@ class NodeUdpSocket implements UdpSocket {
     socket.on("message", this.#onMessage);
     socket.on("error", (error: Error) => reportError(this.#options, this.#stats, error));
     socket.once("close", () => {
+      this.#closing = true;
       this.#isClosed = true;
+      this.#flushWaiters.wake();
       this.#resolveClosed();
     });
   }
 
   /**
-   * `node:dgram` keeps its own send queue in libuv; its length is the
-   * backlog. Where the runtime cannot report it (some Bun versions), 0.
+   * `node:dgram` queues sends itself (in libuv); the backlog is the number of
+   * sends whose completion callback has not run yet.
    */
   get backlog(): number {
-    return this.#queued();
+    return this.#pending;
   }
 
   send(data: Uint8Array, to: UdpAddress): void {
@@ -87,45 +103,57 @@ class NodeUdpSocket implements UdpSocket {
     for (let i = 0; i < datagrams.length; i++) this.#send(datagrams[i], to);
   }
 
+  flush(): Promise<void> {
+    if (this.#isClosed || this.#pending === 0) return Promise.resolve();
+    return this.#flushWaiters.wait();
+  }
+
   close(): Promise<void> {
-    if (!this.#isClosed) {
-      this.#isClosed = true;
-      try {
-        this.#socket.close();
-      } catch {
-        // Already closed: the close event has fired or will.
-        this.#resolveClosed();
-      }
+    if (!this.#closing) {
+      this.#closing = true;
+      void this.#shutdown();
     }
     return this.closed;
   }
 
-  #queued(): number {
-    const socket = this.#socket as Socket & { getSendQueueCount?: () => number };
-    if (this.#isClosed || typeof socket.getSendQueueCount !== "function") return 0;
+  async #shutdown(): Promise<void> {
+    await flushWithin(this.flush(), CLOSE_FLUSH_MS);
     try {
-      return socket.getSendQueueCount();
+      this.#socket.close();
     } catch {
-      return 0;
+      // Already closed: the close event has fired or will.
+      this.#isClosed = true;
+      this.#resolveClosed();
     }
   }
 
   #send(data: Uint8Array, to: UdpAddress): void {
-    if (this.#isClosed || this.#queued() >= SEND_BACKLOG_LIMIT) {
+    if (this.#closing || this.#pending >= SEND_BACKLOG_LIMIT) {
       this.#stats.dropped++;
       return;
     }
     try {
-      // Without a callback, asynchronous failures arrive as "error" events.
-      this.#socket.send(data, to.port, to.hostname);
-      this.#stats.sent++;
+      // One shared callback, no closure per datagram. With a callback,
+      // failures arrive here rather than as "error" events.
+      this.#socket.send(data, to.port, to.hostname, this.#onSent);
+      this.#pending++;
     } catch (error) {
       reportError(this.#options, this.#stats, error);
     }
   }
 
+  #onSent = (error: Error | null): void => {
+    this.#pending--;
+    if (error) {
+      if (!this.#isClosed) reportError(this.#options, this.#stats, error);
+    } else {
+      this.#stats.sent++;
+    }
+    if (this.#pending === 0) this.#flushWaiters.wake();
+  };
+
   #onMessage = (message: Uint8Array, info: RemoteInfo): void => {
-    if (this.#isClosed) return;
+    if (this.#closing) return;
     let from = this.#lastFrom;
     if (from.port !== info.port || from.hostname !== info.address) {
       from = this.#lastFrom = { hostname: info.address, port: info.port };

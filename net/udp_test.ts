@@ -1,6 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { detectRuntime, openUdp, type UdpAddress, type UdpRuntime, type UdpSocket } from "./udp.ts";
+import {
+  detectRuntime,
+  openUdp,
+  SEND_BACKLOG_LIMIT,
+  type UdpAddress,
+  type UdpRuntime,
+  type UdpSocket,
+} from "./udp.ts";
 import { Counter, within } from "./_test_util.ts";
 
 const LOOPBACK = "127.0.0.1";
@@ -82,13 +89,9 @@ for (const runtime of adapters()) {
         assert.equal(froms[0].port, sender.localAddress.port);
         assert.equal(froms[0].hostname, LOOPBACK);
         assert.equal(receiver.stats.received, COUNT);
-        await within(
-          (async () => {
-            while (sender.stats.sent < COUNT) await Promise.resolve();
-          })(),
-          2000,
-          "send completions",
-        );
+        await within(sender.flush(), 2000, "flush");
+        assert.equal(sender.stats.sent, COUNT);
+        assert.equal(sender.backlog, 0);
         assert.equal(sender.stats.dropped, 0);
         assert.deepEqual(errors, []);
       } finally {
@@ -157,6 +160,48 @@ for (const runtime of adapters()) {
         await within(got.until(2), 3000, "two datagrams");
         assert.equal(errors.length, 1);
         assert.equal(errors[0].message, "boom");
+      } finally {
+        await within(Promise.all([sender.close(), receiver.close()]), 2000, "close");
+      }
+    });
+
+    test("a datagram sent right before close() still leaves", async () => {
+      const got = new Counter();
+      let last: Uint8Array | undefined;
+      const receiver = await openUdp({
+        hostname: LOOPBACK,
+        onMessage(data) {
+          last = data;
+          got.add();
+        },
+      }, runtime);
+      const sender = await openUdp({ hostname: LOOPBACK, onMessage() {} }, runtime);
+      try {
+        for (let i = 0; i < 10; i++) sender.send(new Uint8Array([i]), receiver.localAddress);
+        await within(sender.close(), 2000, "close with pending sends");
+        assert.equal(sender.stats.sent, 10);
+        await within(got.until(10), 3000, "all ten datagrams");
+        assert.deepEqual(last, new Uint8Array([9]));
+      } finally {
+        await within(receiver.close(), 2000, "close");
+      }
+    });
+
+    test("a synchronous burst beyond the backlog is accounted for, never thrown", async () => {
+      const receiver = await openUdp({ hostname: LOOPBACK, onMessage() {} }, runtime);
+      const sender = await openUdp({ hostname: LOOPBACK, onMessage() {} }, runtime);
+      try {
+        const n = SEND_BACKLOG_LIMIT + 1000;
+        const payload = new Uint8Array(100);
+        for (let i = 0; i < n; i++) sender.send(payload, receiver.localAddress);
+        assert.ok(sender.backlog <= SEND_BACKLOG_LIMIT);
+        await within(sender.flush(), 5000, "flush");
+        assert.equal(sender.backlog, 0);
+        assert.equal(sender.stats.sent + sender.stats.dropped, n);
+        if (runtime === "deno") {
+          // One send in flight, the backlog full, the rest dropped.
+          assert.equal(sender.stats.dropped, n - SEND_BACKLOG_LIMIT - 1);
+        }
       } finally {
         await within(Promise.all([sender.close(), receiver.close()]), 2000, "close");
       }
