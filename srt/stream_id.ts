@@ -22,6 +22,10 @@
  * | `datarhei` | `path,mode:publish,token:abc` | datarhei Core / Restreamer |
  * | `datarhei-legacy` | `#!:m=publish,r=path,token=abc` | datarhei's older one-colon form |
  *
+ * A stream ID that arrives wholly percent-encoded (`%23%21%3A%3Ar%3D…`, from clients that
+ * URL-encode the option value) is decoded first, as datarhei Core does; only an encoded `#!`
+ * prefix triggers this, so literal `%` in other stream IDs is left alone.
+ *
  * FFmpeg (and so OBS) passes `streamid=` through its URL option parser, which turns every `+`
  * into a space and performs no percent-decoding. A listener therefore receives `a b` for a
  * caller configured with `a+b`, and cannot tell the two apart: the `+` is unrecoverable.
@@ -72,7 +76,9 @@ export type StreamIdNote =
   /** A value contains a space, which may have been a `+` before FFmpeg's URL parser. */
   | "space-in-value"
   /** MediaMTX: a trailing `#feedbackplay` was removed. */
-  | "feedbackplay-stripped";
+  | "feedbackplay-stripped"
+  /** The whole stream ID was percent-encoded (`%23%21%3A%3A…`) and has been decoded. */
+  | "percent-decoded";
 
 /** A parsed stream ID, identical in shape whatever dialect the caller used. */
 export interface StreamId {
@@ -152,6 +158,12 @@ export interface ParseStreamIdOptions {
    * `always` applies it to every `#!::` string, `never` turns it off.
    */
   questionMark?: "auto" | "always" | "never";
+  /**
+   * Decode a stream ID that arrives wholly percent-encoded, recognised by an encoded `#!`
+   * prefix (`%23%21` or `%23!`), as datarhei Core does. Other stream IDs are never decoded
+   * (FFmpeg sends `%23` literally). Default true.
+   */
+  percentDecode?: boolean;
 }
 
 const REJX_KEY_NOTSUP = 1001;
@@ -515,16 +527,29 @@ export function parseStreamId(raw: string, options: ParseStreamIdOptions = {}): 
   }
   if (raw === "") return { ok: true, value: finish(raw, newDraft("empty")) };
 
+  let text = raw;
+  let decoded = false;
+  if (options.percentDecode !== false && /^%23(%21|!)/i.test(raw)) {
+    try {
+      text = decodeURIComponent(raw);
+      decoded = true;
+    } catch {
+      return fail("unsupported-syntax", "stream ID looks percent-encoded but does not decode");
+    }
+    const c = findControl(text);
+    if (c >= 0) return fail("control-character", `decoded stream ID holds a control character`);
+  }
+
   const dialects = options.dialects ?? ALL_DIALECTS;
   let result: Draft | StreamIdError;
-  if (raw.startsWith("#!")) {
-    if (raw.startsWith("#!::")) {
-      result = parseAccessControl(raw, options);
-    } else if (raw.startsWith("#!:{")) {
+  if (text.startsWith("#!")) {
+    if (text.startsWith("#!::")) {
+      result = parseAccessControl(text, options);
+    } else if (text.startsWith("#!:{")) {
       return fail("unsupported-syntax", "the nested #!:{...} stream ID form is not supported");
-    } else if (raw.startsWith("#!:") && dialects.includes("datarhei")) {
+    } else if (text.startsWith("#!:") && dialects.includes("datarhei")) {
       const d = newDraft("datarhei-legacy");
-      const err = parseKeyValues(d, raw.slice(3), options, true);
+      const err = parseKeyValues(d, text.slice(3), options, true);
       result = err ?? d;
     } else {
       return fail(
@@ -532,17 +557,18 @@ export function parseStreamId(raw: string, options: ParseStreamIdOptions = {}): 
         `stream ID starts with "#!" but not "#!::" (the only defined syntax)`,
       );
     }
-  } else if (dialects.includes("mediamtx") && /^(publish|read):/.test(raw)) {
-    result = parseMediaMtx(raw);
-  } else if (dialects.includes("datarhei") && /,(mode|token):/.test(raw)) {
-    result = parseDatarhei(raw);
+  } else if (dialects.includes("mediamtx") && /^(publish|read):/.test(text)) {
+    result = parseMediaMtx(text);
+  } else if (dialects.includes("datarhei") && /,(mode|token):/.test(text)) {
+    result = parseDatarhei(text);
   } else {
     const d = newDraft("plain");
-    d.resource = raw;
-    if (raw.includes(" ")) note(d, "space-in-value");
+    d.resource = text;
+    if (text.includes(" ")) note(d, "space-in-value");
     result = d;
   }
   if ("code" in result) return { ok: false, error: result };
+  if (decoded) result.notes.unshift("percent-decoded");
   return { ok: true, value: finish(raw, result) };
 }
 

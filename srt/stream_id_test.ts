@@ -352,6 +352,30 @@ describe("parseStreamId() dialects", () => {
   });
 });
 
+describe("parseStreamId() percent-encoded stream IDs", () => {
+  it("decodes a wholly encoded #! stream ID and keeps the raw text", () => {
+    const raw = "%23%21%3A%3Ar%3Dlive%2Fa%2Cm%3Dpublish";
+    const id = ok(parseStreamId(raw));
+    assert.equal(id.raw, raw);
+    assert.equal(id.syntax, "access-control");
+    assert.equal(id.resource, "live/a");
+    assert.equal(id.mode, "publish");
+    assert.equal(id.notes[0], "percent-decoded");
+    assert.equal(ok(parseStreamId("%23!%3Am%3Dpublish%2Cr%3D1")).syntax, "datarhei-legacy");
+  });
+
+  it("leaves other % text alone, and refuses broken or control-bearing encodings", () => {
+    assert.equal(ok(parseStreamId("live%2Fa")).resource, "live%2Fa");
+    assert.equal(ok(parseStreamId("#!::r=a%2Cb")).resource, "a%2Cb");
+    assert.equal(
+      ok(parseStreamId("%23%21%3A%3Ar%3Da", { percentDecode: false })).resource,
+      "%23%21%3A%3Ar%3Da",
+    );
+    assert.equal(err(parseStreamId("%23%21%3A%3Ar%3D%E0%A4%A")).code, "unsupported-syntax");
+    assert.equal(err(parseStreamId("%23%21%3A%3Ar%3Da%0A")).code, "control-character");
+  });
+});
+
 describe("formatStreamId()", () => {
   it("writes the spec syntax in u, r, h, s, t, m order then sorted custom keys", () => {
     assert.equal(
