@@ -23,8 +23,6 @@ export interface DenoDatagramConn {
   receive(buffer?: Uint8Array): Promise<[Uint8Array, DenoNetAddr]>;
   send(data: Uint8Array, to: DenoNetAddr): Promise<number>;
   close(): void;
-  ref(): void;
-  unref(): void;
 }
 
 /** The subset of the `Deno` namespace used by the Deno adapter. */
@@ -47,8 +45,6 @@ export interface BunUdpSocket {
   send(data: Uint8Array, port: number, address: string): boolean;
   sendMany(packets: readonly BunPacketSlot[]): number;
   close(): void;
-  ref(): void;
-  unref(): void;
 }
 
 /** Callbacks accepted by `Bun.udpSocket`. */
