@@ -27,7 +27,7 @@
  * @module
  */
 
-import { CidrList, formatIp, parseIp } from "./cidr.ts";
+import { CidrList, formatIp, parseIp, toIpv4 } from "./cidr.ts";
 import {
   type HaivisionRoute,
   type MissingModePolicy,
@@ -159,6 +159,12 @@ export interface AccessControlConfig {
   missingMode?: MissingModePolicy;
   /** Stream ID parser options. */
   parse?: ParseStreamIdOptions;
+  /**
+   * What a caller without a stream ID (HSv4, old Makito firmware) gets when no route gives
+   * it a resource: `reject` (default, NOTFOUND) or `peer-address`, which names the resource
+   * after the caller's `address:port` as datarhei Core does (resource rules still apply).
+   */
+  unroutedCallers?: "reject" | "peer-address";
   /** Refuse new callers (OVERLOAD) when `state.activeConnections()` reaches this. */
   maxConnections?: number;
   /** Refuse a second publisher of a resource (CONFLICT). Default true. */
@@ -208,7 +214,7 @@ export type Decision = AcceptDecision | RejectDecision;
 export interface AccessLogEntry {
   /** The `now` passed to `decide`. */
   readonly now: number;
-  /** The peer as `address:port` (`[v6]:port`). */
+  /** The peer as `address:port` (`[v6]:port`; IPv4-mapped addresses as IPv4). */
   readonly peer: string;
   /** The listener port. */
   readonly listenerPort: number;
@@ -281,9 +287,11 @@ function secretEquals(given: string | undefined, expected: string): boolean {
   return diff === 0;
 }
 
+/** `address:port` with IPv4-mapped addresses shown as IPv4 and IPv6 in brackets. */
 function formatPeer(peer: { hostname: string; port: number }): string {
-  const ip = parseIp(peer.hostname);
-  if (!ip) return `${peer.hostname}:${peer.port}`;
+  const parsed = parseIp(peer.hostname);
+  if (!parsed) return `${peer.hostname}:${peer.port}`;
+  const ip = toIpv4(parsed) ?? parsed;
   const text = formatIp(ip);
   return ip.family === 6 ? `[${text}]:${peer.port}` : `${text}:${peer.port}`;
 }
@@ -438,7 +446,14 @@ export class AccessControl {
       mode = key.mode ?? "publish";
       user = key.user;
     } else {
-      const r = resolveHaivisionCaller(sid, this.#findRoute(request), {
+      let route = this.#findRoute(request);
+      if (
+        (sid === undefined || sid === "") && route?.resource === undefined &&
+        cfg.unroutedCallers === "peer-address"
+      ) {
+        route = { ...route, resource: base.peer };
+      }
+      const r = resolveHaivisionCaller(sid, route, {
         missingMode: cfg.missingMode ?? "request",
         ...(cfg.parse ? { parse: cfg.parse } : {}),
       });

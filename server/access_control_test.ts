@@ -237,6 +237,25 @@ describe("AccessControl.decide() acceptance", () => {
     assert.equal(accepted(decide(makito + ",m=request")).mode, "request");
   });
 
+  it("can name unrouted HSv4 callers after their address, as datarhei does", () => {
+    const { decide } = make({ unroutedCallers: "peer-address", missingMode: "publish" });
+    assert.deepEqual(accepted(decide(undefined)), {
+      accept: true,
+      resource: "192.0.2.10:50000",
+      mode: "publish",
+    });
+    assert.equal(accepted(decide("", { host: "::ffff:192.0.2.10" })).resource, "192.0.2.10:50000");
+    assert.equal(
+      accepted(decide(undefined, { host: "2001:db8::7" })).resource,
+      "[2001:db8::7]:50000",
+    );
+    // A route's resource still wins, and resource rules still apply.
+    const routed = make({ unroutedCallers: "peer-address", routes: [{ resource: "r" }] });
+    assert.equal(accepted(routed.decide(undefined)).resource, "r");
+    const ruled = make({ unroutedCallers: "peer-address", resources: [{ match: "live/*" }] });
+    rejected(ruled.decide(undefined), 1404);
+  });
+
   it("matches names across FFmpeg's + to space rewrite unless told not to", () => {
     const cfg: AccessControlConfig = { resources: [{ match: "live/a+b" }] };
     accepted(make(cfg).decide("#!::r=live/a b"));
