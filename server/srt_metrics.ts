@@ -20,12 +20,17 @@
  * | `srt_bandwidth_bits_per_second` | gauge | `mbpsBandwidth` × 10^6 |
  * | `srt_receive_buffer_seconds` | gauge | `msRcvBuf` / 1000 |
  * | `srt_receive_latency_seconds` | gauge | `msRcvTsbPdDelay` / 1000 |
+ * | `srt_send_rate_bits_per_second` | gauge | `mbpsSendRate` × 10^6 |
+ * | `srt_receive_rate_bits_per_second` | gauge | `mbpsRecvRate` × 10^6 |
+ *
+ * {@linkcode accessControlMetricFamilies} adds the access-control decision counters.
  *
  * A field that is absent or not a finite number is skipped for that connection.
  *
  * @module
  */
 
+import type { AccessCounters } from "./access_control.ts";
 import { type MetricFamily, type MetricSample, renderPrometheus } from "./prometheus.ts";
 
 /** The libsrt statistics this module reads; every field is optional. */
@@ -58,6 +63,10 @@ export interface SrtStatsInput {
   readonly msRcvBuf?: number;
   /** Receive latency (TSBPD delay) in ms. */
   readonly msRcvTsbPdDelay?: number;
+  /** Sending rate in Mbit/s (e.g. from a `BitrateMeter`). */
+  readonly mbpsSendRate?: number;
+  /** Receiving rate in Mbit/s (e.g. from a `BitrateMeter`). */
+  readonly mbpsRecvRate?: number;
 }
 
 /** One connection to report. */
@@ -164,6 +173,18 @@ const SPECS: readonly Spec[] = [
     help: "Receive latency (TSBPD delay) in effect.",
     series: [{ field: "msRcvTsbPdDelay", scale: 1e-3 }],
   },
+  {
+    name: "srt_send_rate_bits_per_second",
+    type: "gauge",
+    help: "Sending rate.",
+    series: [{ field: "mbpsSendRate", scale: 1e6 }],
+  },
+  {
+    name: "srt_receive_rate_bits_per_second",
+    type: "gauge",
+    help: "Receiving rate.",
+    series: [{ field: "mbpsRecvRate", scale: 1e6 }],
+  },
 ];
 
 const RESERVED = new Set(["stream", "peer", "direction"]);
@@ -238,4 +259,46 @@ export function srtMetricFamilies(connections: readonly ConnectionMetrics[]): Me
  */
 export function renderSrtMetrics(connections: readonly ConnectionMetrics[]): string {
   return renderPrometheus(srtMetricFamilies(connections));
+}
+
+/**
+ * Metric families for access-control decisions: `srt_access_accepted_total{mode}` and
+ * `srt_access_rejected_total{reason}` (the `SRT_REJX_*` code).
+ *
+ * @param counters The counters of an `AccessControl`.
+ * @returns Two counter families.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl } from "./access_control.ts";
+ * import { accessControlMetricFamilies } from "./srt_metrics.ts";
+ *
+ * const ac = new AccessControl({ deny: ["0.0.0.0/0"] });
+ * ac.decide({ peer: { hostname: "192.0.2.1", port: 1 }, streamId: "x", listenerPort: 9000 }, 0);
+ * const [, rejected] = accessControlMetricFamilies(ac.counters);
+ * assert.deepEqual(rejected.samples, [{ labels: { reason: "1403" }, value: 1 }]);
+ * ```
+ */
+export function accessControlMetricFamilies(counters: AccessCounters): MetricFamily[] {
+  return [
+    {
+      name: "srt_access_accepted_total",
+      type: "counter",
+      help: "Callers accepted by access control, by mode.",
+      samples: Object.entries(counters.byMode).map(([mode, value]) => ({
+        labels: { mode },
+        value,
+      })),
+    },
+    {
+      name: "srt_access_rejected_total",
+      type: "counter",
+      help: "Callers rejected by access control, by SRT_REJX rejection code.",
+      samples: Object.entries(counters.byReason).map(([reason, value]) => ({
+        labels: { reason },
+        value,
+      })),
+    },
+  ];
 }

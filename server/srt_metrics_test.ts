@@ -1,7 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ConnectionMetrics, renderSrtMetrics, srtMetricFamilies } from "./srt_metrics.ts";
+import {
+  accessControlMetricFamilies,
+  type ConnectionMetrics,
+  renderSrtMetrics,
+  srtMetricFamilies,
+} from "./srt_metrics.ts";
 import { parsePrometheus } from "./prometheus_parse.ts";
+import { renderPrometheus } from "./prometheus.ts";
+import { AccessControl } from "./access_control.ts";
 
 const full = {
   pktSentTotal: 1000,
@@ -18,6 +25,8 @@ const full = {
   mbpsBandwidth: 843.25,
   msRcvBuf: 118,
   msRcvTsbPdDelay: 120,
+  mbpsSendRate: 4.5,
+  mbpsRecvRate: 0.25,
 };
 
 describe("renderSrtMetrics()", () => {
@@ -56,6 +65,8 @@ describe("renderSrtMetrics()", () => {
     assert.equal(one("srt_bandwidth_bits_per_second", a).value, 843_250_000);
     assert.equal(one("srt_receive_buffer_seconds", a).value, 0.118);
     assert.equal(one("srt_receive_latency_seconds", a).value, 0.12);
+    assert.equal(one("srt_send_rate_bits_per_second", a).value, 4_500_000);
+    assert.equal(one("srt_receive_rate_bits_per_second", a).value, 250_000);
     assert.deepEqual(one("srt_sent_packets_total", a).labels, { ...a, mode: "publish" });
     // The escaped stream name survives, and absent fields produce no sample.
     const b = { stream: 'odd "name"\\x', peer: "[2001:db8::1]:6000" };
@@ -95,5 +106,32 @@ describe("renderSrtMetrics()", () => {
         TypeError,
       );
     }
+  });
+});
+
+describe("accessControlMetricFamilies()", () => {
+  it("exports decision counters that parse back exactly", () => {
+    const ac = new AccessControl({ resources: [{ match: "live/*", modes: ["publish"] }] });
+    const peer = { hostname: "192.0.2.1", port: 1 };
+    const d = (streamId: string) => ac.decide({ peer, streamId, listenerPort: 9000 }, 0);
+    d("#!::r=live/a,m=publish");
+    d("#!::r=live/b,m=publish");
+    d("#!::r=live/a");
+    d("#!::r=vod/a");
+    d("#!::r=vod/b");
+    d("#!::r=x,m=nope");
+    const parsed = parsePrometheus(renderPrometheus(accessControlMetricFamilies(ac.counters)));
+    const acc = parsed.get("srt_access_accepted_total")!;
+    assert.equal(acc.type, "counter");
+    assert.deepEqual(acc.samples.map((s) => [s.labels.mode, s.value]), [
+      ["bidirectional", 0],
+      ["publish", 2],
+      ["request", 0],
+    ]);
+    const rej = parsed.get("srt_access_rejected_total")!;
+    assert.deepEqual(rej.samples.map((s) => [s.labels.reason, s.value]), [
+      ["1404", 2],
+      ["1405", 2],
+    ]);
   });
 });
