@@ -125,7 +125,12 @@ export function parsePrometheus(text: string): Map<string, ParsedFamily> {
         if (Object.hasOwn(labels, lm[1])) {
           throw new SyntaxError(`line ${no}: label ${lm[1]} repeated`);
         }
-        labels[lm[1]] = unescape(raw, true);
+        Object.defineProperty(labels, lm[1], {
+          value: unescape(raw, true),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         while (line[i] === " ") i++;
         if (line[i] === ",") i++;
         else if (line[i] !== "}") throw new SyntaxError(`line ${no}: expected , or }`);

@@ -340,7 +340,13 @@ function parseKeyValues(
             reason: REJX_KEY_NOTSUP,
           };
         }
-        d.custom[key] = value;
+        // defineProperty, so that a key such as "__proto__" is stored like any other.
+        Object.defineProperty(d.custom, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
     }
   }

@@ -89,6 +89,15 @@ describe("parseStreamId() specification syntax", () => {
     assert.ok(id.notes.includes("space-in-value"));
   });
 
+  it("stores keys named like Object.prototype members as ordinary custom keys", () => {
+    const id = ok(parseStreamId("#!::r=x,__proto__=evil,constructor=c,toString=t"));
+    assert.ok(Object.hasOwn(id.custom, "__proto__"));
+    assert.equal(id.custom["__proto__"], "evil");
+    assert.equal(Object.getPrototypeOf(id.custom), Object.prototype);
+    assert.deepEqual(Object.keys(id.custom), ["__proto__", "constructor", "toString"]);
+    assert.equal(({} as Record<string, unknown>).evil, undefined);
+  });
+
   it("accepts bidirectional and folds the case of m and t", () => {
     const id = ok(parseStreamId("#!::r=x,m=PUBLISH,t=Stream"));
     assert.equal(id.mode, "publish");
