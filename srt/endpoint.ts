@@ -1,0 +1,224 @@
+/**
+ * A sans-IO endpoint: everything behind one UDP socket. It routes each datagram to the
+ * listener (destination socket ID 0) or to the connection that owns the destination socket
+ * ID, collects what all of them want to send, and reports the earliest deadline. The real
+ * UDP adapter and the network simulator both drive SRT through this one class.
+ *
+ * @module
+ */
+
+import { isControlPacket, packetDestSocketId } from "./data_packet.ts";
+import { HEADER_SIZE } from "./data_packet.ts";
+import { type ConnectionEvent, type PeerAddress, SrtConnection } from "./connection.ts";
+import { type ConnectionRequest, type RandomU32, SrtListener } from "./listener.ts";
+import { resolveOptions, type SrtOptions } from "./options.ts";
+
+/** An event of one of the endpoint's connections. */
+export interface EndpointEvent {
+  /** The connection concerned. */
+  readonly connection: SrtConnection;
+  /** What happened. */
+  readonly event: ConnectionEvent;
+}
+
+/** Counters of datagrams the endpoint could not route. */
+export interface EndpointCounters {
+  /** Datagrams shorter than an SRT header. */
+  runts: number;
+  /** Datagrams for a socket ID that does not exist here. */
+  unknownSocket: number;
+  /** Datagrams for a known socket ID from an address other than its peer's. */
+  wrongPeer: number;
+  /** Connection requests arriving while not listening. */
+  notListening: number;
+}
+
+/** Everything behind one UDP socket: an optional listener and any number of connections. */
+export class SrtEndpoint {
+  /** Routing counters. */
+  readonly counters: EndpointCounters = {
+    runts: 0,
+    unknownSocket: 0,
+    wrongPeer: 0,
+    notListening: 0,
+  };
+
+  #rng: RandomU32;
+  #listener: SrtListener | undefined;
+  #conns = new Map<number, SrtConnection>();
+  #active = new Set<SrtConnection>();
+  #events: EndpointEvent[] = [];
+
+  /**
+   * Creates an endpoint.
+   *
+   * @param rng Random 32-bit integers (socket IDs, sequence numbers, cookies).
+   */
+  constructor(rng: RandomU32) {
+    this.#rng = rng;
+  }
+
+  /** The listener, once {@linkcode SrtEndpoint.listen} has been called. */
+  get listener(): SrtListener | undefined {
+    return this.#listener;
+  }
+
+  /** Live connections by socket ID. */
+  get connections(): ReadonlyMap<number, SrtConnection> {
+    return this.#conns;
+  }
+
+  /**
+   * Starts accepting callers.
+   *
+   * @param now Current time in microseconds.
+   * @param options Defaults for accepted connections.
+   * @param maxPending Most handshakes in progress at once.
+   */
+  listen(now: number, options: SrtOptions = {}, maxPending?: number): SrtListener {
+    this.#listener = new SrtListener(
+      now,
+      options,
+      this.#rng,
+      (id) => this.#conns.has(id),
+      maxPending,
+    );
+    return this.#listener;
+  }
+
+  /**
+   * Starts a caller connection to `peer`.
+   *
+   * @throws {RangeError} for invalid options.
+   */
+  connect(now: number, peer: PeerAddress, options: SrtOptions = {}): SrtConnection {
+    const conn = SrtConnection.connect(now, {
+      socketId: this.#newSocketId(),
+      peer,
+      options: resolveOptions(options),
+      initialSeq: this.#rng() & 0x7fffffff,
+    });
+    this.#conns.set(conn.socketId, conn);
+    this.#active.add(conn);
+    return conn;
+  }
+
+  /** Next connection request (only when listening). */
+  pollRequest(): ConnectionRequest | undefined {
+    return this.#listener?.pollRequest();
+  }
+
+  /** Accepts a request; see {@linkcode SrtListener.accept}. */
+  accept(
+    now: number,
+    request: ConnectionRequest,
+    overrides?: SrtOptions,
+  ): SrtConnection | undefined {
+    const conn = this.#listener?.accept(now, request, overrides);
+    if (conn) {
+      this.#conns.set(conn.socketId, conn);
+      this.#active.add(conn);
+    }
+    return conn;
+  }
+
+  /** Rejects a request; see {@linkcode SrtListener.reject}. */
+  reject(now: number, request: ConnectionRequest, reason?: number): void {
+    this.#listener?.reject(now, request, reason);
+  }
+
+  /** Sends a payload on one of this endpoint's connections. */
+  send(now: number, conn: SrtConnection, payload: Uint8Array): void {
+    conn.send(now, payload);
+    this.#active.add(conn);
+  }
+
+  /** Closes one connection (sends SHUTDOWN). */
+  close(now: number, conn: SrtConnection): void {
+    conn.close(now);
+    this.#active.add(conn);
+  }
+
+  /** Routes one received datagram. Never throws on bad input. */
+  handleDatagram(now: number, datagram: Uint8Array, from: PeerAddress): void {
+    if (datagram.length < HEADER_SIZE) {
+      this.counters.runts++;
+      return;
+    }
+    const dest = packetDestSocketId(datagram);
+    if (dest === 0) {
+      if (!isControlPacket(datagram)) {
+        this.counters.unknownSocket++;
+      } else if (this.#listener) {
+        this.#listener.handleDatagram(now, datagram, from);
+      } else this.counters.notListening++;
+      return;
+    }
+    const conn = this.#conns.get(dest);
+    if (!conn) {
+      this.counters.unknownSocket++;
+      return;
+    }
+    if (conn.peer.port !== from.port || conn.peer.hostname !== from.hostname) {
+      this.counters.wrongPeer++;
+      return;
+    }
+    conn.handleDatagram(now, datagram);
+    this.#active.add(conn);
+  }
+
+  /** Runs due timers of the listener and every connection. */
+  handleTimeout(now: number): void {
+    this.#listener?.handleTimeout(now);
+    for (const conn of this.#conns.values()) {
+      const t = conn.pollTimeout();
+      if (t !== undefined && t <= now) {
+        conn.handleTimeout(now);
+        this.#active.add(conn);
+      }
+    }
+  }
+
+  /**
+   * Hands every queued datagram to `send` and, when `deliver` is given, every payload ready for
+   * the application to `deliver`; gathers connection events (read them with
+   * {@linkcode SrtEndpoint.pollEvent}). Connections that closed are forgotten here.
+   */
+  drain(
+    send: (datagram: Uint8Array, to: PeerAddress) => void,
+    deliver?: (conn: SrtConnection, payload: Uint8Array) => void,
+  ): void {
+    const l = this.#listener;
+    if (l) { for (let t = l.pollTransmit(); t; t = l.pollTransmit()) send(t.datagram, t.to); }
+    for (const conn of this.#active) {
+      for (let d = conn.pollTransmit(); d; d = conn.pollTransmit()) send(d, conn.peer);
+      if (deliver) { for (let p = conn.pollPayload(); p; p = conn.pollPayload()) deliver(conn, p); }
+      for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
+        this.#events.push({ connection: conn, event: e });
+      }
+      if (conn.state === "closed") this.#conns.delete(conn.socketId);
+    }
+    this.#active.clear();
+  }
+
+  /** Next connection event, after {@linkcode SrtEndpoint.drain}. */
+  pollEvent(): EndpointEvent | undefined {
+    return this.#events.shift();
+  }
+
+  /** Earliest deadline of the listener and all connections, or undefined. */
+  pollTimeout(): number | undefined {
+    let t = this.#listener?.pollTimeout() ?? Infinity;
+    for (const conn of this.#conns.values()) {
+      const c = conn.pollTimeout();
+      if (c !== undefined && c < t) t = c;
+    }
+    return t === Infinity ? undefined : t;
+  }
+
+  #newSocketId(): number {
+    let id = 0;
+    do id = this.#rng() & 0x3fffffff; while (id === 0 || this.#conns.has(id));
+    return id;
+  }
+}

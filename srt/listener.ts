@@ -1,0 +1,424 @@
+/**
+ * The sans-IO listener side of the caller-listener handshake (HSv5).
+ *
+ * It answers INDUCTION requests with a SYN cookie, checks the cookie in CONCLUSION requests,
+ * negotiates latency, and hands each new request to the application as a
+ * {@linkcode ConnectionRequest}. The application then calls {@linkcode SrtListener.accept}
+ * (getting an {@linkcode SrtConnection}) or {@linkcode SrtListener.reject}; the decision may
+ * take time, since the caller repeats its CONCLUSION every 250 ms and repeats are ignored
+ * while a request is pending. A CONCLUSION repeated after the decision gets the same answer
+ * again (libsrt answers repeats; losing the first response would otherwise strand the caller).
+ *
+ * @module
+ */
+
+import {
+  type ControlPacket,
+  ControlType,
+  decodeControlPacket,
+  encodeControlPacket,
+} from "./control_packet.ts";
+import { HEADER_SIZE, isControlPacket, packetDestSocketId } from "./data_packet.ts";
+import { SrtPacketError } from "./errors.ts";
+import { type Handshake, HsType, REJECTION_BASE, SRT_MAGIC } from "./handshake.ts";
+import {
+  ExtFlags,
+  ExtType,
+  type HandshakeExt,
+  type HsReqExt,
+  type StringExt,
+} from "./handshake_ext.ts";
+import { liveSrtFlags, type PeerAddress, SRT_VERSION, SrtConnection } from "./connection.ts";
+import { type ResolvedOptions, resolveOptions, type SrtOptions } from "./options.ts";
+import { checkRejectReason, RejectReason } from "./reject_reason.ts";
+import { toTimestamp } from "./timestamp.ts";
+
+/** A caller asking to connect, waiting for the application's decision. */
+export interface ConnectionRequest {
+  /** Where the caller is. */
+  readonly peer: PeerAddress;
+  /** The stream ID the caller sent, if any. */
+  readonly streamId: string | undefined;
+  /** The caller's socket ID. */
+  readonly peerSocketId: number;
+  /** The caller's SRT version (0x00MMmmpp). */
+  readonly peerVersion: number;
+  /** Latency the caller asked for when receiving, in ms. */
+  readonly peerRcvLatency: number;
+  /** Latency the caller asked of us when we receive, in ms. */
+  readonly peerSndLatency: number;
+}
+
+/** Counters kept by the listener. */
+export interface ListenerCounters {
+  /** INDUCTION requests answered. */
+  inductions: number;
+  /** CONCLUSION requests with a wrong or stale cookie, ignored. */
+  badCookies: number;
+  /** Connections accepted. */
+  accepted: number;
+  /** Connections rejected. */
+  rejected: number;
+  /** Datagrams that were not valid handshakes, dropped. */
+  invalid: number;
+  /** Repeated CONCLUSIONs answered again. */
+  repeats: number;
+}
+
+/** Random 32-bit unsigned integers, supplied by the adapter (tests pass a seeded one). */
+export type RandomU32 = () => number;
+
+interface Pending {
+  request: ConnectionRequest;
+  hs: Handshake;
+  arrivalUs: number;
+  timestamp: number;
+  /** The answer once decided, and the clock its timestamp counts from. */
+  answer?: { hs: Handshake; startUs: number };
+  expiresUs: number;
+}
+
+const COOKIE_BUCKET_US = 60_000_000;
+const DECIDED_KEEP_US = 30_000_000;
+const PENDING_KEEP_US = 30_000_000;
+
+/** The listener state machine. One per bound UDP socket that accepts callers. */
+export class SrtListener {
+  /** Counters, for statistics. */
+  readonly counters: ListenerCounters = {
+    inductions: 0,
+    badCookies: 0,
+    accepted: 0,
+    rejected: 0,
+    invalid: 0,
+    repeats: 0,
+  };
+
+  #options: ResolvedOptions;
+  #rng: RandomU32;
+  #secret: number[];
+  #startUs: number;
+  #isSocketIdUsed: (id: number) => boolean;
+  #pending = new Map<string, Pending>();
+  #requests: ConnectionRequest[] = [];
+  #tx: { datagram: Uint8Array; to: PeerAddress }[] = [];
+  #maxPending: number;
+
+  /**
+   * Creates a listener.
+   *
+   * @param now Current time in microseconds.
+   * @param options Defaults for accepted connections (latency and so on).
+   * @param rng Random source for cookies, socket IDs and nothing else.
+   * @param isSocketIdUsed Tells whether a socket ID is already taken on this UDP socket.
+   * @param maxPending Most handshakes in progress at once; further callers are ignored.
+   */
+  constructor(
+    now: number,
+    options: SrtOptions,
+    rng: RandomU32,
+    isSocketIdUsed: (id: number) => boolean = () => false,
+    maxPending = 1024,
+  ) {
+    this.#options = resolveOptions(options);
+    this.#rng = rng;
+    this.#secret = [rng(), rng(), rng(), rng()];
+    this.#startUs = now;
+    this.#isSocketIdUsed = isSocketIdUsed;
+    this.#maxPending = maxPending;
+  }
+
+  /** True for datagrams this listener handles: control packets addressed to socket ID 0. */
+  static wants(datagram: Uint8Array): boolean {
+    return datagram.length >= HEADER_SIZE && isControlPacket(datagram) &&
+      packetDestSocketId(datagram) === 0;
+  }
+
+  /** Next handshake answer to send, or undefined. */
+  pollTransmit(): { datagram: Uint8Array; to: PeerAddress } | undefined {
+    return this.#tx.shift();
+  }
+
+  /** Next new connection request for the application to decide on, or undefined. */
+  pollRequest(): ConnectionRequest | undefined {
+    return this.#requests.shift();
+  }
+
+  /** The earliest time (us) state needs cleaning up, or undefined. */
+  pollTimeout(): number | undefined {
+    let t: number | undefined;
+    for (const p of this.#pending.values()) if (t === undefined || p.expiresUs < t) t = p.expiresUs;
+    return t;
+  }
+
+  /** Forgets expired handshake state. */
+  handleTimeout(now: number): void {
+    for (const [k, p] of this.#pending) if (p.expiresUs <= now) this.#pending.delete(k);
+  }
+
+  /** Feeds a datagram addressed to socket ID 0. Never throws on bad input. */
+  handleDatagram(now: number, datagram: Uint8Array, from: PeerAddress): void {
+    let pkt: ControlPacket;
+    try {
+      pkt = decodeControlPacket(datagram);
+    } catch (e) {
+      if (e instanceof SrtPacketError) {
+        this.counters.invalid++;
+        return;
+      }
+      throw e;
+    }
+    if (pkt.type !== ControlType.HANDSHAKE) {
+      this.counters.invalid++;
+      return;
+    }
+    const hs = pkt.handshake;
+    if (hs.type === HsType.INDUCTION) this.#onInduction(now, hs, from);
+    else if (hs.type === HsType.CONCLUSION) this.#onConclusion(now, hs, pkt.timestamp, from);
+    else this.counters.invalid++;
+  }
+
+  /**
+   * Accepts a request: creates the connection and queues the CONCLUSION response.
+   *
+   * @param now Current time in microseconds.
+   * @param request A request from {@linkcode SrtListener.pollRequest}.
+   * @param overrides Options for this connection (e.g. its own latency).
+   * @returns The connection, already `connected`, or undefined when the request expired.
+   */
+  accept(
+    now: number,
+    request: ConnectionRequest,
+    overrides: SrtOptions = {},
+  ): SrtConnection | undefined {
+    const key = pendingKey(request.peer, request.peerSocketId);
+    const p = this.#pending.get(key);
+    if (!p || p.request !== request || p.answer) return undefined;
+    const opts = Object.keys(overrides).length
+      ? resolveOptions({ ...this.#optionsAsInput(), ...overrides })
+      : this.#options;
+    const hsreq = findHsReq(p.hs)!;
+    // Each direction's latency is the larger of what the receiver wants and what the sender asks.
+    const rcvLatency = Math.max(opts.rcvLatency, hsreq.sendTsbpdDelay);
+    const sndLatency = Math.max(opts.peerLatency, hsreq.recvTsbpdDelay);
+    let socketId = 0;
+    do socketId = this.#rng() & 0x3fffffff; while (
+      socketId === 0 || this.#isSocketIdUsed(socketId)
+    );
+    const mss = Math.min(opts.mss, p.hs.mss);
+    const conn = SrtConnection.accepted(now, {
+      socketId,
+      peer: request.peer,
+      options: opts,
+      startUs: now,
+      initialSeq: p.hs.initialSeq, // libsrt adopts the caller's ISN for its own sending.
+      peerSocketId: p.hs.socketId,
+      peerInitialSeq: p.hs.initialSeq,
+      rcvLatency,
+      sndLatency,
+      mss,
+      peerFlowWindow: p.hs.flowWindow,
+      tsbpdBaseUs: p.arrivalUs - p.timestamp,
+      streamId: request.streamId,
+    });
+    const exts: HandshakeExt[] = [{
+      type: ExtType.HSRSP,
+      version: SRT_VERSION,
+      flags: liveSrtFlags(opts),
+      recvTsbpdDelay: rcvLatency,
+      sendTsbpdDelay: sndLatency,
+    }];
+    const answer: Handshake = {
+      version: 5,
+      encryption: 0,
+      extension: ExtFlags.HSREQ,
+      initialSeq: p.hs.initialSeq,
+      mss,
+      flowWindow: opts.flowWindow,
+      type: HsType.CONCLUSION,
+      socketId,
+      cookie: p.hs.cookie,
+      peerIp: request.peer.hostname,
+      extensions: exts,
+    };
+    p.answer = { hs: answer, startUs: now };
+    p.expiresUs = now + DECIDED_KEEP_US;
+    this.#sendAnswer(now, p);
+    this.counters.accepted++;
+    return conn;
+  }
+
+  /**
+   * Rejects a request. The caller sees `reason` (for example 1403 FORBIDDEN, which goes on the
+   * wire as handshake type 2403).
+   */
+  reject(now: number, request: ConnectionRequest, reason: number = RejectReason.FALLBACK): void {
+    checkRejectReason(reason);
+    const key = pendingKey(request.peer, request.peerSocketId);
+    const p = this.#pending.get(key);
+    if (!p || p.request !== request || p.answer) return;
+    p.answer = { hs: this.#rejection(p.hs, request.peer, reason), startUs: this.#startUs };
+    p.expiresUs = now + DECIDED_KEEP_US;
+    this.#sendAnswer(now, p);
+    this.counters.rejected++;
+  }
+
+  #optionsAsInput(): SrtOptions {
+    const o = this.#options;
+    return {
+      rcvLatency: o.rcvLatency,
+      peerLatency: o.peerLatency,
+      payloadSize: o.payloadSize,
+      mss: o.mss,
+      flowWindow: o.flowWindow,
+      connectTimeout: o.connectTimeout,
+      peerIdleTimeout: o.peerIdleTimeout,
+      tooLatePacketDrop: o.tooLatePacketDrop,
+      nakReport: o.nakReport,
+      receiveBufferPackets: o.receiveBufferPackets,
+      sendBufferPackets: o.sendBufferPackets,
+      linger: o.linger,
+    };
+  }
+
+  #cookie(now: number, peer: PeerAddress, bucketOffset = 0): number {
+    const bucket = Math.floor(now / COOKIE_BUCKET_US) + bucketOffset;
+    let h = this.#secret[0] ^ 0x811c9dc5;
+    const mix = (v: number) => {
+      h = Math.imul(h ^ v, 0x01000193);
+      h ^= h >>> 15;
+      h = Math.imul(h, 0x2c1b3c6d);
+      h ^= h >>> 12;
+    };
+    for (let i = 0; i < peer.hostname.length; i++) mix(peer.hostname.charCodeAt(i));
+    mix(peer.port);
+    mix(bucket);
+    mix(this.#secret[1]);
+    mix(this.#secret[2]);
+    mix(this.#secret[3]);
+    return (h >>> 0) || 1;
+  }
+
+  #onInduction(now: number, hs: Handshake, from: PeerAddress): void {
+    this.counters.inductions++;
+    // Echo the request, changing version, magic, cookie and address (as libsrt does).
+    const answer: Handshake = {
+      ...hs,
+      version: 5,
+      encryption: 0,
+      extension: SRT_MAGIC,
+      cookie: this.#cookie(now, from),
+      peerIp: from.hostname,
+      extensions: [],
+    };
+    this.#tx.push({
+      datagram: encodeControlPacket({
+        type: ControlType.HANDSHAKE,
+        timestamp: toTimestamp(now - this.#startUs),
+        destSocketId: hs.socketId,
+        handshake: answer,
+      }),
+      to: from,
+    });
+  }
+
+  #onConclusion(now: number, hs: Handshake, timestamp: number, from: PeerAddress): void {
+    const key = pendingKey(from, hs.socketId);
+    const known = this.#pending.get(key);
+    if (known) {
+      if (known.answer) {
+        this.counters.repeats++;
+        this.#sendAnswer(now, known);
+      }
+      return;
+    }
+    if (hs.cookie !== this.#cookie(now, from) && hs.cookie !== this.#cookie(now, from, -1)) {
+      this.counters.badCookies++;
+      return;
+    }
+    if (this.#pending.size >= this.#maxPending) {
+      this.#tx.push({
+        datagram: encodeControlPacket({
+          type: ControlType.HANDSHAKE,
+          timestamp: toTimestamp(now - this.#startUs),
+          destSocketId: hs.socketId,
+          handshake: this.#rejection(hs, from, RejectReason.BACKLOG),
+        }),
+        to: from,
+      });
+      this.counters.rejected++;
+      return;
+    }
+    const hsreq = findHsReq(hs);
+    const request: ConnectionRequest = {
+      peer: from,
+      streamId: findString(hs.extensions, ExtType.SID),
+      peerSocketId: hs.socketId,
+      peerVersion: hsreq?.version ?? 0,
+      peerRcvLatency: hsreq?.recvTsbpdDelay ?? 0,
+      peerSndLatency: hsreq?.sendTsbpdDelay ?? 0,
+    };
+    const p: Pending = { request, hs, arrivalUs: now, timestamp, expiresUs: now + PENDING_KEEP_US };
+    this.#pending.set(key, p);
+    let reason = -1;
+    if (hs.version !== 5) reason = RejectReason.VERSION;
+    else if (!hsreq || (hs.extension & ExtFlags.HSREQ) === 0) reason = RejectReason.ROGUE;
+    else if (
+      (hs.extension & ExtFlags.KMREQ) !== 0 ||
+      hs.extensions.some((e) => e.type === ExtType.KMREQ)
+    ) {
+      reason = RejectReason.UNSECURE; // No passphrase is configured here: the caller encrypts.
+    } else {
+      const cc = findString(hs.extensions, ExtType.CONGESTION);
+      if (cc !== undefined && cc !== "live") reason = RejectReason.CONGESTION;
+      else if (findString(hs.extensions, ExtType.FILTER) !== undefined) {
+        reason = RejectReason.FILTER;
+      }
+    }
+    if (reason >= 0) {
+      p.answer = { hs: this.#rejection(hs, from, reason), startUs: this.#startUs };
+      p.expiresUs = now + DECIDED_KEEP_US;
+      this.#sendAnswer(now, p);
+      this.counters.rejected++;
+      return;
+    }
+    this.#requests.push(request);
+  }
+
+  /** Sends a decided answer, stamped with the current time of the clock it belongs to. */
+  #sendAnswer(now: number, p: Pending): void {
+    const a = p.answer!;
+    this.#tx.push({
+      datagram: encodeControlPacket({
+        type: ControlType.HANDSHAKE,
+        timestamp: toTimestamp(now - a.startUs),
+        destSocketId: p.hs.socketId,
+        handshake: a.hs,
+      }),
+      to: p.request.peer,
+    });
+  }
+
+  #rejection(hs: Handshake, to: PeerAddress, reason: number): Handshake {
+    return {
+      ...hs,
+      type: REJECTION_BASE + reason,
+      peerIp: to.hostname,
+      extensions: [],
+      extension: 0,
+    };
+  }
+}
+
+function pendingKey(peer: PeerAddress, socketId: number): string {
+  return `${peer.hostname}|${peer.port}|${socketId}`;
+}
+
+function findHsReq(hs: Handshake): HsReqExt | undefined {
+  return hs.extensions.find((e): e is HsReqExt => e.type === ExtType.HSREQ && !("unknown" in e));
+}
+
+function findString(exts: readonly HandshakeExt[], type: 5 | 6 | 7): string | undefined {
+  const e = exts.find((x): x is StringExt => x.type === type && !("unknown" in x));
+  return e?.value;
+}

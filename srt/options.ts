@@ -1,0 +1,165 @@
+/**
+ * Connection options with libsrt's names, units and defaults (live mode).
+ *
+ * @module
+ */
+
+/** Options of an SRT connection. Durations are milliseconds, as in libsrt's socket options. */
+export interface SrtOptions {
+  /** Sets both `rcvLatency` and `peerLatency` (SRTO_LATENCY). Default 120 ms. */
+  latency?: number;
+  /** Latency this side applies when receiving (SRTO_RCVLATENCY). */
+  rcvLatency?: number;
+  /** Minimum latency asked of the peer when it receives (SRTO_PEERLATENCY). */
+  peerLatency?: number;
+  /** Stream ID sent by a caller (SRTO_STREAMID), at most 512 bytes of UTF-8. */
+  streamId?: string;
+  /** Largest payload of one packet (SRTO_PAYLOADSIZE). Default 1316, at most MSS - 44. */
+  payloadSize?: number;
+  /** Maximum segment size including IP and UDP headers (SRTO_MSS). Default 1500. */
+  mss?: number;
+  /** Flow window in packets (SRTO_FC). Default 25600. */
+  flowWindow?: number;
+  /** Handshake timeout (SRTO_CONNTIMEO). Default 3000 ms. */
+  connectTimeout?: number;
+  /** Close the connection when nothing is received for this long (SRTO_PEERIDLETIMEO). Default 5000 ms. */
+  peerIdleTimeout?: number;
+  /** Drop packets that are too late to play (SRTO_TLPKTDROP). Default true. */
+  tooLatePacketDrop?: boolean;
+  /** Periodic NAK reports (SRTO_NAKREPORT). Default true. */
+  nakReport?: boolean;
+  /** Receive buffer in packets (libsrt's SRTO_RCVBUF / payload size). Default 8192. */
+  receiveBufferPackets?: number;
+  /** Send buffer in packets (libsrt's SRTO_SNDBUF / payload size). Default 8192. */
+  sendBufferPackets?: number;
+  /**
+   * Longest a close waits for the peer to acknowledge and play out what was sent (SRTO_LINGER,
+   * in ms). libsrt's live default is 0, which loses the packets still in the peer's latency
+   * window; tsrt defaults to 3000 and finishes as soon as the tail has been played out.
+   */
+  linger?: number;
+}
+
+/** Options with every value resolved and checked. */
+export interface ResolvedOptions {
+  /** Receive latency in ms. */
+  readonly rcvLatency: number;
+  /** Peer latency in ms. */
+  readonly peerLatency: number;
+  /** Stream ID, or undefined. */
+  readonly streamId: string | undefined;
+  /** Payload size in bytes. */
+  readonly payloadSize: number;
+  /** MSS in bytes. */
+  readonly mss: number;
+  /** Flow window in packets. */
+  readonly flowWindow: number;
+  /** Connect timeout in ms. */
+  readonly connectTimeout: number;
+  /** Peer idle timeout in ms. */
+  readonly peerIdleTimeout: number;
+  /** Too-late packet drop. */
+  readonly tooLatePacketDrop: boolean;
+  /** Periodic NAK. */
+  readonly nakReport: boolean;
+  /** Receive buffer in packets. */
+  readonly receiveBufferPackets: number;
+  /** Send buffer in packets. */
+  readonly sendBufferPackets: number;
+  /** Linger time in ms. */
+  readonly linger: number;
+}
+
+/** libsrt's live-mode defaults. */
+export const DEFAULTS: ResolvedOptions = {
+  rcvLatency: 120,
+  peerLatency: 120,
+  streamId: undefined,
+  payloadSize: 1316,
+  mss: 1500,
+  flowWindow: 25600,
+  connectTimeout: 3000,
+  peerIdleTimeout: 5000,
+  tooLatePacketDrop: true,
+  nakReport: true,
+  receiveBufferPackets: 8192,
+  sendBufferPackets: 8192,
+  linger: 3000,
+};
+
+/** IPv4 + UDP + SRT header bytes subtracted from the MSS to get the largest payload. */
+export const PACKET_OVERHEAD = 44;
+
+function integer(
+  name: string,
+  v: number | undefined,
+  min: number,
+  max: number,
+  def: number,
+): number {
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`${name} must be an integer in ${min}..${max}: got ${v}`);
+  }
+  return v;
+}
+
+/**
+ * Fills in defaults and checks ranges.
+ *
+ * @throws {RangeError} naming the first option that is out of range.
+ */
+export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
+  const latency = integer("latency", o.latency, 0, 65535, DEFAULTS.rcvLatency);
+  const mss = integer("mss", o.mss, 76, 1500, DEFAULTS.mss);
+  const payloadSize = integer(
+    "payloadSize",
+    o.payloadSize,
+    1,
+    mss - PACKET_OVERHEAD,
+    Math.min(DEFAULTS.payloadSize, mss - PACKET_OVERHEAD),
+  );
+  if (o.streamId !== undefined) {
+    const n = new TextEncoder().encode(o.streamId).length;
+    if (n > 512) throw new RangeError(`streamId must be at most 512 bytes: got ${n}`);
+  }
+  return {
+    rcvLatency: integer("rcvLatency", o.rcvLatency, 0, 65535, latency),
+    peerLatency: integer("peerLatency", o.peerLatency, 0, 65535, latency),
+    streamId: o.streamId === "" ? undefined : o.streamId,
+    payloadSize,
+    mss,
+    flowWindow: integer("flowWindow", o.flowWindow, 32, 0x7fffffff, DEFAULTS.flowWindow),
+    connectTimeout: integer(
+      "connectTimeout",
+      o.connectTimeout,
+      1,
+      3_600_000,
+      DEFAULTS.connectTimeout,
+    ),
+    peerIdleTimeout: integer(
+      "peerIdleTimeout",
+      o.peerIdleTimeout,
+      1,
+      3_600_000,
+      DEFAULTS.peerIdleTimeout,
+    ),
+    tooLatePacketDrop: o.tooLatePacketDrop ?? DEFAULTS.tooLatePacketDrop,
+    nakReport: o.nakReport ?? DEFAULTS.nakReport,
+    receiveBufferPackets: integer(
+      "receiveBufferPackets",
+      o.receiveBufferPackets,
+      32,
+      1 << 20,
+      DEFAULTS.receiveBufferPackets,
+    ),
+    sendBufferPackets: integer(
+      "sendBufferPackets",
+      o.sendBufferPackets,
+      32,
+      1 << 20,
+      DEFAULTS.sendBufferPackets,
+    ),
+    linger: integer("linger", o.linger, 0, 3_600_000, DEFAULTS.linger),
+  };
+}

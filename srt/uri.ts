@@ -1,0 +1,137 @@
+/**
+ * `srt://` URIs as srt-live-transmit takes them:
+ * `srt://host:port?key=value&...` is a caller, `srt://:port` (or `mode=listener`) a listener.
+ * Query keys use libsrt's socket option names and units (latency in milliseconds).
+ *
+ * @module
+ */
+
+import type { SrtOptions } from "./options.ts";
+
+/** The connection mode of a URI. */
+export type SrtMode = "caller" | "listener";
+
+/** A parsed `srt://` URI. */
+export interface SrtUri {
+  /** Caller or listener. */
+  readonly mode: SrtMode;
+  /** Remote host for a caller; bind address for a listener ("" = any). */
+  readonly host: string;
+  /** Remote port for a caller; bind port for a listener. */
+  readonly port: number;
+  /** Local address to bind (`adapter=`). */
+  readonly adapter: string | undefined;
+  /** Local port to bind for a caller (`port=`). */
+  readonly localPort: number | undefined;
+  /** Connection options from the query. */
+  readonly options: SrtOptions;
+}
+
+type Setter = (o: SrtOptions, v: string, key: string) => void;
+
+function int(min: number, max: number, set: (o: SrtOptions, n: number) => void): Setter {
+  return (o, v, key) => {
+    if (!/^-?\d+$/.test(v)) throw new TypeError(`srt:// option ${key}=${v}: expected an integer`);
+    const n = Number(v);
+    if (n < min || n > max) {
+      throw new RangeError(`srt:// option ${key}=${v}: must be in ${min}..${max}`);
+    }
+    set(o, n);
+  };
+}
+
+function bool(set: (o: SrtOptions, b: boolean) => void): Setter {
+  return (o, v, key) => {
+    if (/^(1|true|yes|on)$/i.test(v)) set(o, true);
+    else if (/^(0|false|no|off)$/i.test(v)) set(o, false);
+    else throw new TypeError(`srt:// option ${key}=${v}: expected a boolean`);
+  };
+}
+
+const SETTERS: Record<string, Setter> = {
+  latency: int(0, 65535, (o, n) => (o.latency = n)),
+  rcvlatency: int(0, 65535, (o, n) => (o.rcvLatency = n)),
+  peerlatency: int(0, 65535, (o, n) => (o.peerLatency = n)),
+  streamid: (o, v) => (o.streamId = v),
+  conntimeo: int(1, 3_600_000, (o, n) => (o.connectTimeout = n)),
+  peeridletimeo: int(1, 3_600_000, (o, n) => (o.peerIdleTimeout = n)),
+  payloadsize: int(1, 1456, (o, n) => (o.payloadSize = n)),
+  mss: int(76, 1500, (o, n) => (o.mss = n)),
+  fc: int(32, 0x7fffffff, (o, n) => (o.flowWindow = n)),
+  tlpktdrop: bool((o, b) => (o.tooLatePacketDrop = b)),
+  nakreport: bool((o, b) => (o.nakReport = b)),
+  linger: int(0, 3_600_000, (o, n) => (o.linger = n)),
+  transtype: (_o, v, key) => {
+    if (v !== "live") {
+      throw new RangeError(`srt:// option ${key}=${v}: only live mode is supported`);
+    }
+  },
+};
+
+const ADDRESS_KEYS = new Set(["mode", "adapter", "port"]);
+
+/** The query keys {@linkcode parseSrtUri} understands. */
+export const SRT_URI_KEYS: readonly string[] = [...ADDRESS_KEYS, ...Object.keys(SETTERS)].sort();
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Parses an `srt://` URI.
+ *
+ * @throws {TypeError} for a malformed URI or value, {@linkcode RangeError} for out-of-range
+ * values, and for unknown keys (naming the key and listing the known ones).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSrtUri } from "./uri.ts";
+ * const u = parseSrtUri("srt://127.0.0.1:9000?streamid=#!::r=live/a&latency=200");
+ * assert.equal(u.mode, "caller");
+ * assert.equal(u.options.latency, 200);
+ * ```
+ */
+export function parseSrtUri(uri: string): SrtUri {
+  const m = /^srt:\/\/(\[[^\]]*\]|[^:/?\[\]]*)(?::(\d+))?\/?(?:\?(.*))?$/i.exec(uri);
+  if (!m) throw new TypeError(`not an srt:// URI: "${uri}" (expected srt://host:port?key=value)`);
+  const host = m[1].replace(/^\[|\]$/g, "");
+  if (m[2] === undefined) throw new TypeError(`srt:// URI needs a port: "${uri}"`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new RangeError(`srt:// port must be 1..65535: got ${port}`);
+  const options: SrtOptions = {};
+  let mode: SrtMode | undefined;
+  let adapter: string | undefined;
+  let localPort: number | undefined;
+  for (const part of (m[3] ?? "").split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const key = (eq < 0 ? part : part.slice(0, eq)).toLowerCase();
+    const value = eq < 0 ? "" : decode(part.slice(eq + 1));
+    if (key === "mode") {
+      if (value === "caller" || value === "client") mode = "caller";
+      else if (value === "listener" || value === "server") mode = "listener";
+      else throw new RangeError(`srt:// mode=${value}: expected caller or listener`);
+    } else if (key === "adapter") adapter = value;
+    else if (key === "port") {
+      localPort = int(1, 65535, () => {})(options, value, key) ?? Number(value);
+    } else {
+      const set = SETTERS[key];
+      if (!set) {
+        throw new RangeError(
+          `srt:// option "${key}" is not supported; known options: ${SRT_URI_KEYS.join(", ")}`,
+        );
+      }
+      set(options, value, key);
+    }
+  }
+  mode ??= host === "" ? "listener" : "caller";
+  if (mode === "caller" && host === "") {
+    throw new TypeError(`srt:// caller needs a host: "${uri}"`);
+  }
+  return { mode, host, port, adapter, localPort, options };
+}
