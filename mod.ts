@@ -1,0 +1,35 @@
+/**
+ * tsrt: SRT (Secure Reliable Transport) in pure TypeScript for Deno and Bun.
+ *
+ * - {@linkcode connect} opens a caller connection, {@linkcode listen} accepts callers; both
+ *   take srt-live-transmit's `srt://` URIs or an options object, and give {@linkcode SrtSocket}s
+ *   with Web Streams, `stats()` and `close()`.
+ * - The protocol core is sans-IO: {@linkcode SrtEndpoint} and {@linkcode SrtConnection} are
+ *   synchronous state machines fed with time and datagrams, usable under any I/O.
+ *
+ * @example
+ * ```ts ignore
+ * import { connect, listen } from "@tsrt/tsrt";
+ *
+ * const server = await listen({ port: 9000, accept: (req) => req.streamId === "cam1" });
+ * const caller = await connect("srt://127.0.0.1:9000?streamid=cam1&latency=120");
+ * const incoming = (await server.accept())!;
+ * caller.send(new TextEncoder().encode("hello"));
+ * const { value } = await incoming.readable.getReader().read();
+ * console.log(new TextDecoder().decode(value)); // "hello"
+ * ```
+ *
+ * @module
+ */
+
+export { connect, type ConnectOptions } from "./net/connect.ts";
+export { type AcceptDecision, listen, type ListenOptions, SrtServer } from "./net/listen.ts";
+export { SrtSocket } from "./net/srt_socket.ts";
+export type { ConnectionRequest } from "./srt/listener.ts";
+export { SrtEndpoint } from "./srt/endpoint.ts";
+export { type ConnectionEvent, type PeerAddress, SrtConnection } from "./srt/connection.ts";
+export type { SrtOptions } from "./srt/options.ts";
+export type { SrtStats } from "./srt/stats.ts";
+export { SrtError, type SrtErrorCode, SrtPacketError } from "./srt/errors.ts";
+export { RejectReason, rejectReasonName } from "./srt/reject_reason.ts";
+export { parseSrtUri, type SrtUri } from "./srt/uri.ts";

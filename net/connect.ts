@@ -1,0 +1,92 @@
+/**
+ * `connect()`: open an SRT caller connection.
+ *
+ * @module
+ */
+
+import { SrtEndpoint } from "../srt/endpoint.ts";
+import type { SrtError } from "../srt/errors.ts";
+import type { SrtOptions } from "../srt/options.ts";
+import { parseSrtUri } from "../srt/uri.ts";
+import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
+import { openUdp } from "./udp.ts";
+
+/** Options of {@linkcode connect}. */
+export interface ConnectOptions extends SrtOptions {
+  /** Remote host (an IP address). */
+  host: string;
+  /** Remote port. */
+  port: number;
+  /** Local address to bind; default any of the remote's family. */
+  localAddress?: string;
+  /** Local port to bind; default ephemeral. */
+  localPort?: number;
+}
+
+/**
+ * Connects to an SRT listener as a caller.
+ *
+ * @param target Options, or an `srt://host:port?key=value` URI as srt-live-transmit takes it.
+ * @returns The connected socket.
+ * @throws {SrtError} when the listener rejects the connection (`code` `CONNECTION_REJECTED`
+ * with the libsrt `reason`) or does not answer in time (`CONNECTION_TIMEOUT`).
+ *
+ * @example
+ * ```ts ignore
+ * import { connect } from "@tsrt/tsrt";
+ * const socket = await connect("srt://127.0.0.1:9000?streamid=#!::r=live/a,m=publish");
+ * socket.send(new Uint8Array(1316));
+ * await socket.close();
+ * ```
+ */
+export async function connect(target: string | ConnectOptions): Promise<SrtSocket> {
+  let opts: ConnectOptions;
+  if (typeof target === "string") {
+    const uri = parseSrtUri(target);
+    if (uri.mode !== "caller") {
+      throw new TypeError(`connect() needs a caller URI, got mode=${uri.mode}: use listen()`);
+    }
+    opts = {
+      ...uri.options,
+      host: uri.host,
+      port: uri.port,
+      localAddress: uri.adapter,
+      localPort: uri.localPort,
+    };
+  } else opts = target;
+  const { host, port, localAddress, localPort, ...srtOptions } = opts;
+  const v6 = host.includes(":");
+  const endpoint = new SrtEndpoint(cryptoRandomU32);
+  const ref: { driver?: EndpointDriver } = {};
+  const udp = await openUdp({
+    hostname: localAddress ?? (v6 ? "::" : "0.0.0.0"),
+    port: localPort ?? 0,
+    onMessage: (data, from) => ref.driver?.receive(data, from),
+  });
+  let settle!: { ok: (s: SrtSocket) => void; fail: (e: unknown) => void };
+  const result = new Promise<SrtSocket>((ok, fail) => (settle = { ok, fail }));
+  let socket: SrtSocket | undefined;
+  const driver = new EndpointDriver(udp, endpoint, {
+    onConnected: (conn) => {
+      socket = new SrtSocket(driver, conn);
+      driver.sockets.set(conn, socket);
+      settle.ok(socket);
+    },
+    onClosed: (_conn, error: SrtError | undefined) => {
+      driver.stop();
+      void udp.close();
+      if (!socket) settle.fail(error);
+    },
+  });
+  ref.driver = driver;
+  try {
+    const now = nowUs();
+    endpoint.connect(now, { hostname: host, port }, srtOptions);
+    driver.flush(now);
+  } catch (e) {
+    driver.stop();
+    await udp.close();
+    throw e;
+  }
+  return result;
+}

@@ -1,0 +1,173 @@
+/**
+ * `listen()`: accept SRT callers on one UDP port.
+ *
+ * @module
+ */
+
+import type { ConnectionRequest } from "../srt/listener.ts";
+import { SrtEndpoint } from "../srt/endpoint.ts";
+import type { SrtOptions } from "../srt/options.ts";
+import { RejectReason } from "../srt/reject_reason.ts";
+import { parseSrtUri } from "../srt/uri.ts";
+import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
+import { openUdp, type UdpAddress } from "./udp.ts";
+
+/**
+ * What the accept hook decides: `true`/`undefined` accepts with the listener's options, an
+ * options object accepts with those overrides, `false` rejects with FALLBACK (1000) and a
+ * number rejects with that reason (e.g. 1403 FORBIDDEN).
+ */
+export type AcceptDecision = boolean | number | SrtOptions | undefined;
+
+/** Options of {@linkcode listen}. */
+export interface ListenOptions extends SrtOptions {
+  /** Port to bind; 0 picks a free one (read it from {@linkcode SrtServer.address}). */
+  port: number;
+  /** Address to bind; default `0.0.0.0`. */
+  hostname?: string;
+  /**
+   * Called for each caller before it is accepted, with its address and stream ID. May be async;
+   * the caller keeps repeating its handshake meanwhile (until its connect timeout).
+   */
+  accept?: (request: ConnectionRequest) => AcceptDecision | Promise<AcceptDecision>;
+  /** Most handshakes in progress at once. Default 1024. */
+  backlog?: number;
+}
+
+/** A listening SRT endpoint: an async iterable of accepted sockets. */
+export class SrtServer implements AsyncIterable<SrtSocket> {
+  #driver: EndpointDriver;
+  #queue: SrtSocket[] = [];
+  #waiters: ((r: IteratorResult<SrtSocket>) => void)[] = [];
+  #closed = false;
+  #hook: ListenOptions["accept"];
+
+  /** @internal */
+  constructor(driver: EndpointDriver, hook: ListenOptions["accept"]) {
+    this.#driver = driver;
+    this.#hook = hook;
+  }
+
+  /** The bound local address. */
+  get address(): UdpAddress {
+    return this.#driver.udp.localAddress;
+  }
+
+  /** Sockets currently connected. */
+  get sockets(): readonly SrtSocket[] {
+    return [...this.#driver.sockets.values()];
+  }
+
+  /** Listener counters (inductions, rejections, bad cookies, ...). */
+  get counters(): Readonly<Record<string, number>> {
+    return { ...this.#driver.endpoint.listener!.counters, ...this.#driver.endpoint.counters };
+  }
+
+  /** Waits for the next accepted connection; undefined once the server is closed. */
+  async accept(): Promise<SrtSocket | undefined> {
+    const r = await this.#next();
+    return r.done ? undefined : r.value;
+  }
+
+  /** Closes every connection (SHUTDOWN) and the UDP socket. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const sockets = [...this.#driver.sockets.values()];
+    await Promise.all(sockets.map((s) => s.close()));
+    this.#driver.stop();
+    await this.#driver.udp.close();
+    for (const w of this.#waiters.splice(0)) w({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SrtSocket> {
+    return { next: () => this.#next() };
+  }
+
+  #next(): Promise<IteratorResult<SrtSocket>> {
+    const s = this.#queue.shift();
+    if (s) return Promise.resolve({ done: false, value: s });
+    if (this.#closed) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((r) => this.#waiters.push(r));
+  }
+
+  /** @internal */
+  _push(s: SrtSocket): void {
+    const w = this.#waiters.shift();
+    if (w) w({ done: false, value: s });
+    else this.#queue.push(s);
+  }
+
+  /** @internal Takes pending requests and runs the hook on each. */
+  _onRequests(): void {
+    const ep = this.#driver.endpoint;
+    for (let req = ep.pollRequest(); req; req = ep.pollRequest()) void this.#decide(req);
+  }
+
+  async #decide(req: ConnectionRequest): Promise<void> {
+    let d: AcceptDecision;
+    try {
+      d = this.#hook ? await this.#hook(req) : true;
+    } catch {
+      d = RejectReason.ISE;
+    }
+    if (this.#closed) return;
+    const now = nowUs();
+    const ep = this.#driver.endpoint;
+    if (d === false) ep.reject(now, req, RejectReason.FALLBACK);
+    else if (typeof d === "number") ep.reject(now, req, d);
+    else {
+      const conn = ep.accept(now, req, d === true || d === undefined ? undefined : d);
+      if (conn) {
+        const s = new SrtSocket(this.#driver, conn);
+        this.#driver.sockets.set(conn, s);
+        this._push(s);
+      }
+    }
+    this.#driver.flush(now);
+  }
+}
+
+/**
+ * Listens for SRT callers.
+ *
+ * @param target Options, or an `srt://:port` / `srt://host:port?mode=listener` URI.
+ * @returns The server; iterate it (or call `accept()`) to get connected sockets.
+ *
+ * @example
+ * ```ts ignore
+ * import { listen } from "@tsrt/tsrt";
+ * const server = await listen({
+ *   port: 9000,
+ *   accept: (req) => req.streamId?.startsWith("#!::r=live/") ? true : 1403,
+ * });
+ * for await (const socket of server) {
+ *   for await (const chunk of socket.readable) console.log(chunk.length);
+ * }
+ * ```
+ */
+export async function listen(target: string | ListenOptions): Promise<SrtServer> {
+  let opts: ListenOptions;
+  if (typeof target === "string") {
+    const uri = parseSrtUri(target);
+    if (uri.mode !== "listener") {
+      throw new TypeError(`listen() needs a listener URI (srt://:port or mode=listener)`);
+    }
+    opts = { ...uri.options, port: uri.port, hostname: uri.adapter ?? (uri.host || undefined) };
+  } else opts = target;
+  const { port, hostname, accept, backlog, ...srtOptions } = opts;
+  const endpoint = new SrtEndpoint(cryptoRandomU32);
+  endpoint.listen(nowUs(), srtOptions, backlog);
+  const ref: { driver?: EndpointDriver; server?: SrtServer } = {};
+  const udp = await openUdp({
+    hostname: hostname ?? "0.0.0.0",
+    port,
+    onMessage: (data, from) => ref.driver?.receive(data, from),
+  });
+  const driver = new EndpointDriver(udp, endpoint, { onRequest: () => ref.server?._onRequests() });
+  const server = new SrtServer(driver, accept);
+  ref.driver = driver;
+  ref.server = server;
+  driver.flush(nowUs());
+  return server;
+}
