@@ -20,6 +20,7 @@
  * | no resource rule matches, or the rule is for other listener ports | 1404 NOTFOUND |
  * | the rule's deny/allow lists | 1403 FORBIDDEN |
  * | mode not offered by the rule | 1405 BAD_MODE |
+ * | stream type (`t`) not served, e.g. `file` on a live server | 1406 UNACCEPTABLE |
  * | user required but absent, unknown, expired, or wrong password/token | 1401 UNAUTHORIZED |
  * | user not allowed this address, resource or mode | 1403 FORBIDDEN |
  * | resource already published | 1409 CONFLICT |
@@ -39,6 +40,7 @@ import {
   type StreamId,
   type StreamIdMode,
   type StreamIdSyntax,
+  type StreamIdType,
 } from "../srt/stream_id.ts";
 
 /** The `SRT_REJX_*` codes access control answers with (libsrt `access_control.h`). */
@@ -165,6 +167,8 @@ export interface AccessControlConfig {
    * after the caller's `address:port` as datarhei Core does (resource rules still apply).
    */
   unroutedCallers?: "reject" | "peer-address";
+  /** Stream types (`t`) served; others are UNACCEPTABLE. Default `["stream"]`. */
+  types?: readonly StreamIdType[];
   /** Refuse new callers (OVERLOAD) when `state.activeConnections()` reaches this. */
   maxConnections?: number;
   /** Refuse a second publisher of a resource (CONFLICT). Default true. */
@@ -486,6 +490,10 @@ export class AccessControl {
     }
     if (rule?.modes && !rule.modes.includes(mode)) {
       return reject(R.BAD_MODE, `mode ${mode} is not offered for "${resource}"`);
+    }
+    const type = id?.type ?? "stream";
+    if (!(cfg.types ?? ["stream"]).includes(type)) {
+      return reject(R.UNACCEPTABLE, `stream type ${type} is not served`);
     }
 
     // Users.

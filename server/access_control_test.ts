@@ -124,6 +124,14 @@ describe("AccessControl.decide() rejection reasons", () => {
     rejected(decide("#!::r=live/a,m=bidirectional"), 1405);
   });
 
+  it("1406 UNACCEPTABLE for a stream type the server does not serve", () => {
+    const { decide } = make(config);
+    rejected(decide("#!::r=live/a,t=file"), AccessReject.UNACCEPTABLE);
+    rejected(decide("#!::r=live/a,t=auth"), 1406);
+    accepted(decide("#!::r=live/a,t=stream"));
+    accepted(make({ ...config, types: ["stream", "file"] }).decide("#!::r=live/a,t=file"));
+  });
+
   it("1401 UNAUTHORIZED for missing, unknown, expired, disabled users and wrong secrets", () => {
     const { decide } = make(config);
     rejected(decide("#!::r=live/private"), AccessReject.UNAUTHORIZED);
