@@ -8,33 +8,22 @@
  * {@linkcode SrtConnection.pollTransmit}, {@linkcode SrtConnection.pollPayload} and
  * {@linkcode SrtConnection.pollEvent}, and sleeps until {@linkcode SrtConnection.pollTimeout}.
  *
- * What it does (libsrt live mode): the caller side of the HSv5 handshake (the listener side is
- * in `listener.ts`), data packets with sequence, message number and timestamp, full ACK every
- * 10 ms and light ACK every 64 packets, ACKACK and RTT, immediate and periodic NAK,
- * retransmission, TSBPD delivery with too-late packet drop, sender-side drop of packets
- * older than the latency allows, keepalive, peer idle timeout and SHUTDOWN.
+ * This file holds the connection's life cycle: the caller side of the HSv5 handshake (the
+ * listener side is in `listener.ts`), keepalive, peer idle timeout, SHUTDOWN with linger, and
+ * the dispatch of control packets. The data path is in `sender.ts` and `receiver.ts`.
  *
  * @module
  */
 
-import { readU32 } from "./_bytes.ts";
+import type { ConnectionIo, ControlBody } from "./_io.ts";
 import {
   type AckPacket,
   type ControlPacket,
   ControlType,
   decodeControlPacket,
   encodeControlPacket,
-  type NakPacket,
 } from "./control_packet.ts";
-import {
-  dataSeq,
-  HEADER_SIZE,
-  isControlPacket,
-  makeMsgWord,
-  PacketPosition,
-  setRetransmitted,
-  writeDataHeader,
-} from "./data_packet.ts";
+import { HEADER_SIZE, isControlPacket } from "./data_packet.ts";
 import { SrtError, SrtPacketError } from "./errors.ts";
 import {
   type Handshake,
@@ -45,13 +34,13 @@ import {
   UDT_DGRAM,
 } from "./handshake.ts";
 import { ExtFlags, ExtType, type HandshakeExt, type HsReqExt, SrtFlags } from "./handshake_ext.ts";
-import { LossList } from "./loss_list.ts";
-import type { LossRange } from "./nak.ts";
 import type { ResolvedOptions } from "./options.ts";
+import { LiveReceiver } from "./receiver.ts";
 import { RejectReason, rejectReasonName } from "./reject_reason.ts";
-import { msgInc, seqCmp, seqInc, seqOff } from "./seq.ts";
+import { RttEstimator } from "./rtt.ts";
+import { LiveSender } from "./sender.ts";
 import { newCounters, type SrtCounters, type SrtStats } from "./stats.ts";
-import { TimestampUnwrapper, toTimestamp } from "./timestamp.ts";
+import { toTimestamp } from "./timestamp.ts";
 
 /** An IP address and UDP port. */
 export interface PeerAddress {
@@ -66,7 +55,6 @@ export type ConnectionEvent =
   | { readonly kind: "connected" }
   | { readonly kind: "closed"; readonly error: SrtError | undefined };
 
-/** Connection states. */
 /**
  * Connection states. `closing` is a local close waiting (up to the linger time) for the peer
  * to acknowledge and play out what was sent before SHUTDOWN goes out.
@@ -76,22 +64,9 @@ export type ConnectionState = "connecting" | "connected" | "closing" | "closed";
 /** The SRT version tsrt announces in HSREQ/HSRSP (1.5.1, the libsrt it is tested against). */
 export const SRT_VERSION = 0x010501;
 
-const SYN_INTERVAL_US = 10_000;
-const LIGHT_ACK_PACKETS = 64;
 const KEEPALIVE_US = 1_000_000;
 const HANDSHAKE_RESEND_US = 250_000;
-/**
- * Shortest periodic NAK interval. libsrt's LiveCC uses 20 ms; below 40 ms of RTT that leaves a
- * 4 x RTT latency window room for only about three retransmission attempts, so tsrt asks
- * again every 10 ms and accepts some duplicate retransmissions in exchange.
- */
-const MIN_NAK_INTERVAL_US = 10_000;
-const INITIAL_RTT_US = 100_000;
-const INITIAL_RTTVAR_US = 50_000;
-const ACK_HISTORY = 1024;
-const MAX_NAK_RANGES = 128;
 const SHUTDOWN_REPEAT = 3;
-const TAIL_REXMIT_MAX = 64;
 /** Extra wait after the peer's play-out time before SHUTDOWN: its TSBPD clock and read loop lag ours. */
 const LINGER_MARGIN_US = 50_000;
 
@@ -148,8 +123,9 @@ export class SrtConnection {
   readonly role: "caller" | "listener";
 
   #opts: ResolvedOptions;
-  #state: ConnectionState;
+  #state: ConnectionState = "connecting";
   #startUs: number;
+  #initialSeq: number;
   #peerSocketId = 0;
   #streamId: string | undefined;
 
@@ -168,62 +144,20 @@ export class SrtConnection {
   #peerFlowWindow = 0;
   #tsbpdBaseUs = 0;
 
-  // Sender.
-  #sndNextSeq: number;
-  #sndMsgNo = 1;
-  #sndLastAck: number;
-  #sndBuf: (Uint8Array | undefined)[];
-  #sndTime: Float64Array;
-  #sndMask: number;
-  #sndLoss = new LossList();
-  #sndDropThresholdUs = 0;
-  #lastDataSendUs = -Infinity;
-  #lastAckProgressUs = 0;
-  #closeDeadlineUs = 0;
+  // Data path, once connected.
+  #sender: LiveSender | undefined;
+  #receiver: LiveReceiver | undefined;
 
-  // Receiver.
-  #rcvBase = 0; // next sequence number to deliver
-  #rcvContig = 0; // first sequence number not yet received in order (the ACK point)
-  #rcvMax = 0; // highest sequence number received
-  #rcvBuf: (Uint8Array | undefined)[];
-  #rcvPlayAt: Float64Array;
-  #rcvLate: Uint8Array;
-  #rcvMask: number;
-  #rcvCount = 0;
-  #rcvLoss = new LossList();
-  #unwrapper = new TimestampUnwrapper();
-  #ackNumber = 0;
-  #ackSentSeq = new Int32Array(ACK_HISTORY);
-  #ackSentTime = new Float64Array(ACK_HISTORY);
-  #lastAckSeq = 0;
-  #lastAckTimeUs = -Infinity;
-  #lastAckAckedSeq = 0;
-  #pktsSinceAck = 0;
-  #nextAckUs = 0;
-  #nextNakUs = 0;
-  #rateWindowStartUs = 0;
-  #rateWindowPkts = 0;
-  #rateWindowBytes = 0;
-  #pktRate = 0;
-  #byteRate = 0;
-  #probeArrivalUs = -1;
-  #probeIntervals: number[] = [];
-  #linkCapacity = 0;
-
-  // Both.
-  #rttUs = INITIAL_RTT_US;
-  #rttVarUs = INITIAL_RTTVAR_US;
-  #rttMeasured = false;
+  #rtt = new RttEstimator();
+  #counters: SrtCounters = newCounters();
   #lastSendUs: number;
   #lastRecvUs: number;
-  #counters: SrtCounters = newCounters();
-
-  // Outputs.
+  #closeDeadlineUs = 0;
+  #peerLinkCapacity = 0;
   #tx: Uint8Array[] = [];
   #txHead = 0;
-  #rx: Uint8Array[] = [];
-  #rxHead = 0;
   #events: ConnectionEvent[] = [];
+  #io: ConnectionIo;
 
   private constructor(init: ConnectionInit, role: "caller" | "listener") {
     this.socketId = init.socketId;
@@ -231,22 +165,22 @@ export class SrtConnection {
     this.role = role;
     this.#opts = init.options;
     this.#startUs = init.startUs;
+    this.#initialSeq = init.initialSeq;
     this.#mss = init.options.mss;
     this.#streamId = init.options.streamId;
-    this.#state = "connecting";
-    this.#sndNextSeq = init.initialSeq;
-    this.#sndLastAck = init.initialSeq;
-    const sndCap = pow2(init.options.sendBufferPackets);
-    this.#sndBuf = new Array(sndCap);
-    this.#sndTime = new Float64Array(sndCap);
-    this.#sndMask = sndCap - 1;
-    const rcvCap = pow2(init.options.receiveBufferPackets);
-    this.#rcvBuf = new Array(rcvCap);
-    this.#rcvPlayAt = new Float64Array(rcvCap);
-    this.#rcvLate = new Uint8Array(rcvCap);
-    this.#rcvMask = rcvCap - 1;
     this.#lastSendUs = init.startUs;
     this.#lastRecvUs = init.startUs;
+    this.#io = {
+      counters: this.#counters,
+      rtt: this.#rtt,
+      transmitData: (now, d) => {
+        this.#tx.push(d);
+        this.#lastSendUs = now;
+        this.#counters.pktSentTotal++;
+        this.#counters.byteSentTotal += d.length - HEADER_SIZE;
+      },
+      sendControl: (now, p) => this.#sendControl(now, p),
+    };
   }
 
   /**
@@ -304,6 +238,11 @@ export class SrtConnection {
     return this.#sndLatencyUs / 1000;
   }
 
+  /** The peer's flow window in packets (0 before the handshake). */
+  get peerFlowWindow(): number {
+    return this.#peerFlowWindow;
+  }
+
   /** Largest payload {@linkcode SrtConnection.send} accepts. */
   get payloadSize(): number {
     return Math.min(this.#opts.payloadSize, this.#mss - 44);
@@ -325,16 +264,7 @@ export class SrtConnection {
 
   /** Next payload to deliver to the application, in order, or undefined. */
   pollPayload(): Uint8Array | undefined {
-    if (this.#rxHead >= this.#rx.length) {
-      if (this.#rx.length) {
-        this.#rx.length = 0;
-        this.#rxHead = 0;
-      }
-      return undefined;
-    }
-    const p = this.#rx[this.#rxHead];
-    this.#rx[this.#rxHead++] = undefined as unknown as Uint8Array;
-    return p;
+    return this.#receiver?.pollPayload();
   }
 
   /** Next event, or undefined. */
@@ -345,25 +275,14 @@ export class SrtConnection {
   /** The earliest time (us) at which {@linkcode SrtConnection.handleTimeout} has work, or undefined once closed. */
   pollTimeout(): number | undefined {
     if (this.#state === "closed") return undefined;
-    let t0 = Infinity;
     if (this.#state === "connecting") return Math.min(this.#hsNextUs, this.#hsDeadlineUs);
-    if (this.#state === "closing") t0 = this.#lingerDoneUs();
     let t = Math.min(
-      t0,
-      this.#nextAckUs,
       this.#lastSendUs + KEEPALIVE_US,
       this.#lastRecvUs + this.#opts.peerIdleTimeout * 1000,
+      this.#receiver!.pollTimeout(),
+      this.#sender!.pollTimeout(),
     );
-    if (this.#rcvLoss.size > 0 && this.#opts.nakReport) t = Math.min(t, this.#nextNakUs);
-    const play = this.#nextPlayTime();
-    if (play < t) t = play;
-    if (seqCmp(this.#sndLastAck, this.#sndNextSeq) < 0) {
-      const rto = this.#rtoUs();
-      const tail = Math.max(this.#lastDataSendUs, this.#lastAckProgressUs) + rto;
-      if (tail < t) t = tail;
-      const oldest = this.#sndTime[this.#sndLastAck & this.#sndMask] + this.#sndDropThresholdUs;
-      if (oldest < t) t = oldest;
-    }
+    if (this.#state === "closing") t = Math.min(t, this.#lingerDoneUs());
     return t;
   }
 
@@ -380,24 +299,7 @@ export class SrtConnection {
     if (payload.length === 0 || payload.length > this.payloadSize) {
       throw new RangeError(`payload must be 1..${this.payloadSize} bytes: got ${payload.length}`);
     }
-    const seq = this.#sndNextSeq;
-    if (seqOff(this.#sndLastAck, seq) > this.#sndMask) this.#dropOldestSent(now, 1);
-    const d = new Uint8Array(HEADER_SIZE + payload.length);
-    writeDataHeader(
-      d,
-      seq,
-      makeMsgWord(PacketPosition.SOLO, false, 0, false, this.#sndMsgNo),
-      toTimestamp(now - this.#startUs),
-      this.#peerSocketId,
-    );
-    d.set(payload, HEADER_SIZE);
-    const slot = seq & this.#sndMask;
-    this.#sndBuf[slot] = d;
-    this.#sndTime[slot] = now;
-    this.#sndNextSeq = seqInc(seq);
-    this.#sndMsgNo = msgInc(this.#sndMsgNo);
-    this.#counters.pktSentUniqueTotal++;
-    this.#transmitData(now, d);
+    this.#sender!.send(now, payload);
   }
 
   /**
@@ -418,30 +320,6 @@ export class SrtConnection {
     this.#finish(undefined);
   }
 
-  #sendShutdown(now: number): void {
-    for (let i = 0; i < SHUTDOWN_REPEAT; i++) {
-      this.#sendControl(now, { type: ControlType.SHUTDOWN });
-    }
-  }
-
-  /** The time at which a lingering close may send SHUTDOWN. */
-  #lingerDoneUs(): number {
-    if (seqCmp(this.#sndLastAck, this.#sndNextSeq) < 0) return this.#closeDeadlineUs;
-    return Math.min(
-      this.#closeDeadlineUs,
-      this.#lastDataSendUs + this.#sndLatencyUs + this.#rttUs + 4 * this.#rttVarUs +
-        LINGER_MARGIN_US,
-    );
-  }
-
-  /** Sends SHUTDOWN once a lingering close may finish; returns whether it did. */
-  #checkLinger(now: number): boolean {
-    if (this.#state !== "closing" || now < this.#lingerDoneUs()) return false;
-    this.#sendShutdown(now);
-    this.#finish(undefined);
-    return true;
-  }
-
   /**
    * Feeds one datagram received from the peer. Malformed input is counted and dropped;
    * this never throws.
@@ -453,9 +331,9 @@ export class SrtConnection {
       return;
     }
     if (!isControlPacket(datagram)) {
-      if (this.#state === "connected" || this.#state === "closing") {
+      if (this.#receiver) {
         this.#lastRecvUs = now;
-        this.#onData(now, datagram);
+        this.#receiver.onData(now, datagram);
       }
       return;
     }
@@ -499,18 +377,9 @@ export class SrtConnection {
       this.#finish(new SrtError("PEER_IDLE_TIMEOUT", "peer idle timeout: nothing received"));
       return;
     }
-    this.#deliver(now);
-    this.#dropTooLateSent(now);
-    this.#retransmitTail(now);
+    this.#sender!.handleTimeout(now);
     if (this.#checkLinger(now)) return;
-    if (now >= this.#nextAckUs) {
-      this.#sendFullAck(now);
-      this.#nextAckUs = now + SYN_INTERVAL_US;
-    }
-    if (this.#opts.nakReport && now >= this.#nextNakUs) {
-      if (this.#rcvLoss.size > 0) this.#sendNak(now, this.#rcvLoss.ranges(MAX_NAK_RANGES));
-      this.#nextNakUs = now + this.#nakIntervalUs();
-    }
+    this.#receiver!.handleTimeout(now);
     if (now - this.#lastSendUs >= KEEPALIVE_US) {
       this.#sendControl(now, { type: ControlType.KEEPALIVE });
     }
@@ -518,29 +387,22 @@ export class SrtConnection {
 
   /** A statistics snapshot at `now`. */
   stats(now: number): SrtStats {
-    let rcvSpanUs = 0;
-    if (this.#rcvCount > 0) {
-      const first = this.#rcvPlayAt[this.#rcvBase & this.#rcvMask];
-      const last = this.#rcvPlayAt[this.#rcvMax & this.#rcvMask];
-      if (
-        this.#rcvBuf[this.#rcvBase & this.#rcvMask] && this.#rcvBuf[this.#rcvMax & this.#rcvMask]
-      ) {
-        rcvSpanUs = Math.max(0, last - first);
-      }
-    }
+    const r = this.#receiver;
+    const inFlight = this.#sender?.unacknowledged ?? 0;
     return {
       ...this.#counters,
       msTimeStamp: Math.floor((now - this.#startUs) / 1000),
-      msRTT: this.#rttUs / 1000,
-      msRTTVar: this.#rttVarUs / 1000,
-      mbpsBandwidth: (this.#linkCapacity * this.#mss * 8) / 1e6,
-      pktFlightSize: Math.max(0, seqOff(this.#sndLastAck, this.#sndNextSeq)),
-      pktSndBuf: Math.max(0, seqOff(this.#sndLastAck, this.#sndNextSeq)),
-      pktRcvBuf: this.#rcvCount,
-      msRcvBuf: rcvSpanUs / 1000,
+      msRTT: this.#rtt.rttUs / 1000,
+      msRTTVar: this.#rtt.rttVarUs / 1000,
+      // Link capacity: measured here when receiving, reported by the peer's ACKs when sending.
+      mbpsBandwidth: (Math.max(r?.linkCapacity ?? 0, this.#peerLinkCapacity) * this.#mss * 8) / 1e6,
+      pktFlightSize: inFlight,
+      pktSndBuf: inFlight,
+      pktRcvBuf: r?.buffered ?? 0,
+      msRcvBuf: (r?.bufferedSpanUs ?? 0) / 1000,
       msRcvTsbPdDelay: this.#rcvLatencyUs / 1000,
       msSndTsbPdDelay: this.#sndLatencyUs / 1000,
-      pktRcvLossPending: this.#rcvLoss.size,
+      pktRcvLossPending: r?.lossPending ?? 0,
     };
   }
 
@@ -551,7 +413,7 @@ export class SrtConnection {
       version: 4,
       encryption: 0,
       extension: UDT_DGRAM,
-      initialSeq: this.#sndNextSeq,
+      initialSeq: this.#initialSeq,
       mss: this.#opts.mss,
       flowWindow: this.#opts.flowWindow,
       type: HsType.INDUCTION,
@@ -579,7 +441,7 @@ export class SrtConnection {
       version: 5,
       encryption: 0,
       extension: flags,
-      initialSeq: this.#sndNextSeq,
+      initialSeq: this.#initialSeq,
       mss: this.#opts.mss,
       flowWindow: this.#opts.flowWindow,
       type: HsType.CONCLUSION,
@@ -642,11 +504,7 @@ export class SrtConnection {
       this.#peerFlowWindow = hs.flowWindow;
       this.#tsbpdBaseUs = now - timestamp;
       // The CONCLUSION round trip is a first RTT sample (only if it was not a resend).
-      if (now - this.#hsSentUs < HANDSHAKE_RESEND_US) {
-        this.#rttUs = now - this.#hsSentUs;
-        this.#rttVarUs = this.#rttUs / 2;
-        this.#rttMeasured = true;
-      }
+      if (now - this.#hsSentUs < HANDSHAKE_RESEND_US) this.#rtt.sample(now - this.#hsSentUs);
       // From the responder's point of view: it receives with recvTsbpdDelay and we receive
       // with sendTsbpdDelay. Both are already the agreed maxima.
       this.#becomeConnected(
@@ -669,16 +527,22 @@ export class SrtConnection {
     this.#hsCurrent = undefined;
     this.#rcvLatencyUs = rcvLatencyMs * 1000;
     this.#sndLatencyUs = sndLatencyMs * 1000;
-    // libsrt: max(peer latency + SNDDROPDELAY(0), 1000 ms) + 2 x SYN interval.
-    this.#sndDropThresholdUs = Math.max(this.#sndLatencyUs, 1_000_000) + 2 * SYN_INTERVAL_US;
-    this.#rcvBase = peerIsn;
-    this.#rcvContig = peerIsn;
-    this.#rcvMax = (peerIsn - 1) & 0x7fffffff;
-    this.#lastAckSeq = peerIsn;
-    this.#lastAckAckedSeq = peerIsn;
-    this.#nextAckUs = now + SYN_INTERVAL_US;
-    this.#nextNakUs = now + MIN_NAK_INTERVAL_US;
-    this.#rateWindowStartUs = now;
+    this.#sender = new LiveSender(now, {
+      initialSeq: this.#initialSeq,
+      bufferPackets: this.#opts.sendBufferPackets,
+      startUs: this.#startUs,
+      peerLatencyUs: this.#sndLatencyUs,
+      peerSocketId: this.#peerSocketId,
+    }, this.#io);
+    this.#receiver = new LiveReceiver(now, {
+      peerInitialSeq: peerIsn,
+      bufferPackets: this.#opts.receiveBufferPackets,
+      latencyUs: this.#rcvLatencyUs,
+      tsbpdBaseUs: this.#tsbpdBaseUs,
+      tooLatePacketDrop: this.#opts.tooLatePacketDrop,
+      nakReport: this.#opts.nakReport,
+      payloadSize: this.payloadSize,
+    }, this.#io);
     this.#events.push({ kind: "connected" });
   }
 
@@ -686,15 +550,36 @@ export class SrtConnection {
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#hsCurrent = undefined;
-    this.#sndBuf.fill(undefined);
-    this.#rcvBuf.fill(undefined);
-    this.#rcvCount = 0;
+    this.#sender?.clear();
+    this.#receiver?.clear();
     this.#events.push({ kind: "closed", error });
   }
 
-  // ---- control ----
+  #sendShutdown(now: number): void {
+    for (let i = 0; i < SHUTDOWN_REPEAT; i++) {
+      this.#sendControl(now, { type: ControlType.SHUTDOWN });
+    }
+  }
 
-  #sendControl(now: number, p: Record<string, unknown> & { type: number }): void {
+  /** The time at which a lingering close may send SHUTDOWN. */
+  #lingerDoneUs(): number {
+    const s = this.#sender!;
+    if (s.unacknowledged > 0) return this.#closeDeadlineUs;
+    return Math.min(
+      this.#closeDeadlineUs,
+      s.lastDataSendUs + this.#sndLatencyUs + this.#rtt.timeoutUs + LINGER_MARGIN_US,
+    );
+  }
+
+  /** Sends SHUTDOWN once a lingering close may finish; returns whether it did. */
+  #checkLinger(now: number): boolean {
+    if (this.#state !== "closing" || now < this.#lingerDoneUs()) return false;
+    this.#sendShutdown(now);
+    this.#finish(undefined);
+    return true;
+  }
+
+  #sendControl(now: number, p: ControlBody): void {
     this.#tx.push(
       encodeControlPacket({
         ...p,
@@ -711,379 +596,36 @@ export class SrtConnection {
         this.#onAck(now, p);
         break;
       case ControlType.ACKACK:
-        this.#onAckAck(now, p.ackNumber);
+        this.#receiver!.onAckAck(now, p.ackNumber);
         break;
       case ControlType.NAK:
-        this.#onNak(now, p);
-        break;
-      case ControlType.KEEPALIVE:
+        this.#counters.pktRecvNAKTotal++;
+        this.#sender!.onNak(now, p.losses);
         break;
       case ControlType.SHUTDOWN:
         // Hand over everything already received before ending: nothing the peer sent is lost.
-        this.#deliver(Infinity);
+        this.#receiver!.deliver(Infinity);
         this.#finish(new SrtError("PEER_SHUTDOWN", "the peer closed the connection"));
         break;
       case ControlType.DROPREQ:
-        this.#onDropRequest(now, p.firstSeq, p.lastSeq);
-        break;
-      case ControlType.HANDSHAKE:
-        // A repeated CONCLUSION response after we connected: nothing to do. (A listener-side
-        // repeat of the caller's CONCLUSION is answered by the listener, which routes it.)
+        this.#receiver!.onDropRequest(p.firstSeq, p.lastSeq);
         break;
       default:
+        // KEEPALIVE only refreshes the idle timer; a repeated CONCLUSION response after we
+        // connected needs nothing (the listener answers repeats of the caller's CONCLUSION).
         break;
     }
-  }
-
-  // ---- sender ----
-
-  #transmitData(now: number, d: Uint8Array): void {
-    this.#tx.push(d);
-    this.#lastSendUs = now;
-    this.#lastDataSendUs = now;
-    this.#counters.pktSentTotal++;
-    this.#counters.byteSentTotal += d.length - HEADER_SIZE;
   }
 
   #onAck(now: number, p: AckPacket): void {
     this.#counters.pktRecvACKTotal++;
-    const ack = p.ack.lastAckSeq;
     if (p.ackNumber !== 0) {
       this.#sendControl(now, { type: ControlType.ACKACK, ackNumber: p.ackNumber });
     }
     if (p.ack.rtt !== undefined && p.ack.rttVar !== undefined && p.ack.rtt > 0) {
-      // The sender takes the receiver's smoothed figures, smoothing once more.
-      if (!this.#rttMeasured) {
-        this.#rttUs = p.ack.rtt;
-        this.#rttVarUs = p.ack.rttVar;
-        this.#rttMeasured = true;
-      } else {
-        this.#rttUs = Math.round((7 * this.#rttUs + p.ack.rtt) / 8);
-        this.#rttVarUs = Math.round((3 * this.#rttVarUs + p.ack.rttVar) / 4);
-      }
+      this.#rtt.fromPeer(p.ack.rtt, p.ack.rttVar);
     }
-    if (p.ack.linkCapacity) this.#linkCapacity = p.ack.linkCapacity;
-    // Ignore ACKs that go backwards or beyond what was sent.
-    if (seqCmp(ack, this.#sndLastAck) <= 0 || seqCmp(ack, this.#sndNextSeq) > 0) return;
-    for (let s = this.#sndLastAck; s !== ack; s = seqInc(s)) {
-      this.#sndBuf[s & this.#sndMask] = undefined;
-    }
-    this.#sndLastAck = ack;
-    this.#sndLoss.removeBefore(ack);
-    this.#lastAckProgressUs = now;
+    if (p.ack.linkCapacity) this.#peerLinkCapacity = p.ack.linkCapacity;
+    this.#sender!.onAck(now, p.ack.lastAckSeq);
   }
-
-  #onNak(now: number, p: NakPacket): void {
-    this.#counters.pktRecvNAKTotal++;
-    for (const [first, last] of p.losses) {
-      // Clamp to what is still in the buffer and was sent.
-      let a = first;
-      let b = last;
-      if (seqCmp(b, this.#sndLastAck) < 0 || seqCmp(a, this.#sndNextSeq) >= 0) continue;
-      if (seqCmp(a, this.#sndLastAck) < 0) a = this.#sndLastAck;
-      if (seqCmp(b, this.#sndNextSeq) >= 0) b = (this.#sndNextSeq - 1) & 0x7fffffff;
-      this.#counters.pktSndLossTotal += seqOff(a, b) + 1;
-      this.#sndLoss.insert(a, b);
-    }
-    this.#retransmit(now);
-  }
-
-  #retransmit(now: number): void {
-    for (let s = this.#sndLoss.popFirst(); s !== -1; s = this.#sndLoss.popFirst()) {
-      const d = this.#sndBuf[s & this.#sndMask];
-      if (!d || dataSeq(d) !== s) continue;
-      const copy = d.slice();
-      setRetransmitted(copy, true);
-      this.#counters.pktRetransTotal++;
-      this.#counters.byteRetransTotal += copy.length - HEADER_SIZE;
-      this.#transmitData(now, copy);
-    }
-  }
-
-  /** Retransmission timeout: how long unacknowledged data may sit before it is resent unasked. */
-  #rtoUs(): number {
-    return this.#rttUs + 4 * this.#rttVarUs + 2 * SYN_INTERVAL_US;
-  }
-
-  /**
-   * A lost packet at the end of a burst is never NAKed (no later packet reveals the gap), so
-   * once the sender has gone quiet for an RTO with data still unacknowledged, it resends that
-   * data unasked.
-   */
-  #retransmitTail(now: number): void {
-    if (seqCmp(this.#sndLastAck, this.#sndNextSeq) >= 0) return;
-    const rto = this.#rtoUs();
-    if (now - this.#lastDataSendUs < rto || now - this.#lastAckProgressUs < rto) return;
-    let n = 0;
-    for (
-      let s = this.#sndLastAck;
-      seqCmp(s, this.#sndNextSeq) < 0 && n < TAIL_REXMIT_MAX;
-      s = seqInc(s)
-    ) {
-      this.#sndLoss.insert(s, s);
-      n++;
-    }
-    this.#retransmit(now);
-  }
-
-  #dropTooLateSent(now: number): void {
-    let n = 0;
-    let s = this.#sndLastAck;
-    while (
-      seqCmp(s, this.#sndNextSeq) < 0 &&
-      now - this.#sndTime[s & this.#sndMask] >= this.#sndDropThresholdUs
-    ) {
-      s = seqInc(s);
-      n++;
-    }
-    if (n > 0) this.#dropOldestSent(now, n);
-  }
-
-  /** Drops the `n` oldest unacknowledged packets and tells the receiver with DROPREQ. */
-  #dropOldestSent(now: number, n: number): void {
-    const first = this.#sndLastAck;
-    let s = first;
-    for (let i = 0; i < n; i++) {
-      const slot = s & this.#sndMask;
-      const d = this.#sndBuf[slot];
-      if (d) this.#counters.byteSndDropTotal += d.length - HEADER_SIZE;
-      this.#sndBuf[slot] = undefined;
-      s = seqInc(s);
-    }
-    this.#counters.pktSndDropTotal += n;
-    this.#sndLastAck = s;
-    this.#sndLoss.removeBefore(s);
-    this.#sendControl(now, {
-      type: ControlType.DROPREQ,
-      msgNo: 0,
-      firstSeq: first,
-      lastSeq: (s - 1) & 0x7fffffff,
-    });
-  }
-
-  // ---- receiver ----
-
-  #onData(now: number, d: Uint8Array): void {
-    const c = this.#counters;
-    const seq = dataSeq(d);
-    const payloadLen = d.length - HEADER_SIZE;
-    c.pktRecvTotal++;
-    c.byteRecvTotal += payloadLen;
-    if (d[4] & 0x04) c.pktRcvRetransTotal++;
-    const off = seqOff(this.#rcvBase, seq);
-    if (off < 0) {
-      c.pktRcvBelated++;
-      return;
-    }
-    if (off > this.#rcvMask) {
-      // Beyond the receive buffer: drop it; it will be NAKed and resent once there is room.
-      c.pktRcvDropTotal++;
-      c.byteRcvDropTotal += payloadLen;
-      return;
-    }
-    const slot = seq & this.#rcvMask;
-    if (this.#rcvBuf[slot] !== undefined) {
-      c.pktRcvDuplicate++;
-      return;
-    }
-    this.#rcvBuf[slot] = d;
-    this.#rcvCount++;
-    c.pktRecvUniqueTotal++;
-    const ts = readU32(d, 8);
-    const playAt = this.#tsbpdBaseUs + this.#unwrapper.unwrap(ts) + this.#rcvLatencyUs;
-    // A packet arriving after its play time is too late for a constant-latency stream: it
-    // still fills its hole (so it is not NAKed again and the ACK moves on), but it will be
-    // dropped instead of delivered.
-    this.#rcvLate[slot] = playAt < now && this.#opts.tooLatePacketDrop ? 1 : 0;
-    this.#rcvPlayAt[slot] = playAt;
-
-    const ahead = seqOff(this.#rcvMax, seq);
-    if (ahead > 0) {
-      if (ahead > 1) {
-        const first = seqInc(this.#rcvMax);
-        const last = (seq - 1) & 0x7fffffff;
-        this.#rcvLoss.insert(first, last);
-        c.pktRcvLossTotal += ahead - 1;
-        this.#sendNak(now, [[first, last]]);
-      }
-      this.#rcvMax = seq;
-    } else {
-      this.#rcvLoss.remove(seq);
-    }
-    this.#advanceContig();
-    this.#measureArrival(now, seq, payloadLen);
-    if (++this.#pktsSinceAck >= LIGHT_ACK_PACKETS) this.#sendLightAck(now);
-    this.#deliver(now);
-  }
-
-  #advanceContig(): void {
-    while (
-      seqOff(this.#rcvContig, this.#rcvMax) >= 0 &&
-      seqOff(this.#rcvBase, this.#rcvContig) <= this.#rcvMask &&
-      this.#rcvBuf[this.#rcvContig & this.#rcvMask] !== undefined
-    ) {
-      this.#rcvContig = seqInc(this.#rcvContig);
-    }
-  }
-
-  #measureArrival(now: number, seq: number, bytes: number): void {
-    this.#rateWindowPkts++;
-    this.#rateWindowBytes += bytes + HEADER_SIZE;
-    // Probe pairs: packets 16n and 16n+1 leave back to back; their spacing shows capacity.
-    if ((seq & 15) === 0) this.#probeArrivalUs = now;
-    else if ((seq & 15) === 1 && this.#probeArrivalUs >= 0) {
-      const gap = now - this.#probeArrivalUs;
-      this.#probeArrivalUs = -1;
-      if (gap > 0) {
-        this.#probeIntervals.push(gap);
-        if (this.#probeIntervals.length > 16) this.#probeIntervals.shift();
-        const sorted = [...this.#probeIntervals].sort((a, b) => a - b);
-        this.#linkCapacity = Math.round(1e6 / sorted[sorted.length >> 1]);
-      }
-    }
-  }
-
-  #nextPlayTime(): number {
-    if (this.#rcvCount === 0) return Infinity;
-    const slot = this.#rcvBase & this.#rcvMask;
-    if (this.#rcvBuf[slot] !== undefined) return this.#rcvPlayAt[slot];
-    if (!this.#opts.tooLatePacketDrop) return Infinity;
-    const next = this.#nextPresent();
-    return next === -1 ? Infinity : this.#rcvPlayAt[next & this.#rcvMask];
-  }
-
-  /** The first received sequence number after the (missing) base, or -1. */
-  #nextPresent(): number {
-    for (let s = seqInc(this.#rcvBase); seqCmp(s, this.#rcvMax) <= 0; s = seqInc(s)) {
-      if (this.#rcvBuf[s & this.#rcvMask] !== undefined) return s;
-    }
-    return -1;
-  }
-
-  #deliver(now: number): void {
-    const c = this.#counters;
-    while (this.#rcvCount > 0) {
-      const slot = this.#rcvBase & this.#rcvMask;
-      const d = this.#rcvBuf[slot];
-      if (d !== undefined) {
-        if (this.#rcvPlayAt[slot] > now) return;
-        this.#rcvBuf[slot] = undefined;
-        this.#rcvCount--;
-        if (this.#rcvLate[slot]) {
-          c.pktRcvDropTotal++;
-          c.byteRcvDropTotal += d.length - HEADER_SIZE;
-        } else this.#rx.push(d.subarray(HEADER_SIZE));
-        this.#rcvBase = seqInc(this.#rcvBase);
-        continue;
-      }
-      if (!this.#opts.tooLatePacketDrop) return;
-      const next = this.#nextPresent();
-      if (next === -1 || this.#rcvPlayAt[next & this.#rcvMask] > now) return;
-      // The packet after the hole is due: give up on the hole (TLPKTDROP).
-      const skipped = seqOff(this.#rcvBase, next);
-      c.pktRcvDropTotal += skipped;
-      c.byteRcvDropTotal += skipped * this.payloadSize;
-      this.#rcvLoss.removeBefore(next);
-      this.#rcvBase = next;
-      if (seqCmp(this.#rcvContig, next) < 0) {
-        this.#rcvContig = next;
-        this.#advanceContig();
-      }
-    }
-  }
-
-  #onDropRequest(_now: number, first: number, last: number): void {
-    // The sender gave these up: stop asking for them. Holes left are skipped at play time.
-    for (let s = first; seqCmp(s, last) <= 0; s = seqInc(s)) {
-      if (seqCmp(s, this.#rcvBase) < 0) continue;
-      if (seqOff(this.#rcvBase, s) > this.#rcvMask) break;
-      this.#rcvLoss.remove(s);
-    }
-  }
-
-  #sendLightAck(now: number): void {
-    this.#pktsSinceAck = 0;
-    this.#counters.pktSentACKTotal++;
-    this.#sendControl(now, {
-      type: ControlType.ACK,
-      ackNumber: 0,
-      ack: { lastAckSeq: this.#rcvContig },
-    });
-  }
-
-  #sendFullAck(now: number): void {
-    const ack = this.#rcvContig;
-    if (ack === this.#lastAckAckedSeq) return;
-    if (ack === this.#lastAckSeq && now - this.#lastAckTimeUs < this.#rttUs + 4 * this.#rttVarUs) {
-      return;
-    }
-    const elapsed = now - this.#rateWindowStartUs;
-    if (elapsed >= 100_000 || this.#pktRate === 0) {
-      if (elapsed > 0) {
-        this.#pktRate = Math.round((this.#rateWindowPkts * 1e6) / elapsed);
-        this.#byteRate = Math.round((this.#rateWindowBytes * 1e6) / elapsed);
-      }
-      this.#rateWindowStartUs = now;
-      this.#rateWindowPkts = 0;
-      this.#rateWindowBytes = 0;
-    }
-    this.#ackNumber = this.#ackNumber >= 0x7fffffff ? 1 : this.#ackNumber + 1;
-    const h = this.#ackNumber % ACK_HISTORY;
-    this.#ackSentSeq[h] = ack;
-    this.#ackSentTime[h] = now;
-    this.#lastAckSeq = ack;
-    this.#lastAckTimeUs = now;
-    this.#pktsSinceAck = 0;
-    this.#counters.pktSentACKTotal++;
-    this.#sendControl(now, {
-      type: ControlType.ACK,
-      ackNumber: this.#ackNumber,
-      ack: {
-        lastAckSeq: ack,
-        rtt: this.#rttUs,
-        rttVar: this.#rttVarUs,
-        availableBuffer: Math.max(2, this.#rcvMask + 1 - this.#rcvCount),
-        packetRate: this.#pktRate,
-        linkCapacity: this.#linkCapacity,
-        byteRate: this.#byteRate,
-      },
-    });
-  }
-
-  #onAckAck(now: number, ackNumber: number): void {
-    const h = ackNumber % ACK_HISTORY;
-    const sentAt = this.#ackSentTime[h];
-    if (sentAt === 0 || ackNumber > this.#ackNumber || this.#ackNumber - ackNumber >= ACK_HISTORY) {
-      return;
-    }
-    const sample = now - sentAt;
-    if (sample < 0) return;
-    this.#lastAckAckedSeq = this.#ackSentSeq[h];
-    if (!this.#rttMeasured) {
-      this.#rttUs = sample;
-      this.#rttVarUs = sample / 2;
-      this.#rttMeasured = true;
-    } else {
-      this.#rttVarUs = Math.round((3 * this.#rttVarUs + Math.abs(this.#rttUs - sample)) / 4);
-      this.#rttUs = Math.round((7 * this.#rttUs + sample) / 8);
-    }
-  }
-
-  #sendNak(now: number, ranges: readonly LossRange[]): void {
-    this.#counters.pktSentNAKTotal++;
-    this.#sendControl(now, { type: ControlType.NAK, losses: ranges });
-  }
-
-  #nakIntervalUs(): number {
-    // Until an RTT has been measured, libsrt's guess (100 ms +- 50) would hold the first
-    // re-request back by 150 ms; ask again at the minimum interval instead.
-    if (!this.#rttMeasured) return MIN_NAK_INTERVAL_US;
-    return Math.max((this.#rttUs + 4 * this.#rttVarUs) / 2, MIN_NAK_INTERVAL_US);
-  }
-}
-
-function pow2(n: number): number {
-  let p = 32;
-  while (p < n) p *= 2;
-  return p;
 }
