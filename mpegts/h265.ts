@@ -153,8 +153,9 @@ function readVuiFrameRate(r: BitReader, maxSub: number): number | undefined {
       r.ue(); // abs_delta_rps_minus1
       let n = 0;
       for (let j = 0; j <= deltaPocs[idx - 1]; j++) {
-        if (r.bit()) n++;
-        else if (r.bit()) n++;
+        // used_by_curr_pic_flag, else use_delta_flag: either keeps the picture in the set.
+        const used = r.bit();
+        if (used || r.bit()) n++;
       }
       deltaPocs.push(n);
     } else {
