@@ -27,7 +27,7 @@ export interface RelayOptions {
   output: MediaUri | Sink;
   /** Bytes per chunk read from files and stdin; default the SRT output's payload size or 1316. */
   chunk?: number;
-  /** Pace file and stdin input by its PCR. */
+  /** Pace file, stdin and ready-made (in-memory) input by its PCR. */
   realtime?: boolean;
   /** Reconnect SRT callers (and accept again on listeners) when a connection drops. */
   autoReconnect?: boolean;
@@ -112,8 +112,8 @@ export class Relay {
     }
     const source = this.source;
     const sink = this.sink;
-    const timed = o.realtime && !isSource(o.input) &&
-      (o.input.kind === "file" || o.input.kind === "stdio");
+    const timed = o.realtime &&
+      (isSource(o.input) || o.input.kind === "file" || o.input.kind === "stdio");
     const chunks = timed
       ? pace(source.chunks(), {
         signal: o.signal,
