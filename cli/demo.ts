@@ -232,7 +232,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   }, 250);
 
   const [sent, received] = await Promise.all([
-    caller.run().then(async (r) => {
+    caller.run().then((r) => {
       sendStats = caller.srt?.stats() ?? sendStats;
       return r;
     }),
