@@ -111,7 +111,7 @@ function startReporting(args: CliArgs, relay: Relay, log: Log): () => Promise<vo
         bytes: relay.bytes,
         stats: relay.srt?.stats(),
         side: relay.srtSide,
-      });
+      }, !tty);
       if (tty) {
         process.stderr.write(`\r${text.slice(0, (process.stderr.columns ?? 120) - 1)}\x1b[K`);
         statusShown = true;

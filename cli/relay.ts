@@ -112,6 +112,7 @@ export class Relay {
     }
     const source = this.source;
     const sink = this.sink;
+    o.log.info(`relaying ${source.label} -> ${sink.label}`);
     const timed = o.realtime &&
       (isSource(o.input) || o.input.kind === "file" || o.input.kind === "stdio");
     const chunks = timed

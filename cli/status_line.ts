@@ -33,20 +33,29 @@ export class StatusLine {
   #prev: { at: number; bytes: number } | undefined;
   #rate = 0;
 
+  /** @param startMs when counting started (monotonic ms); default now */
+  constructor(startMs: number = performance.now()) {
+    this.#prev = { at: startMs, bytes: 0 };
+  }
+
   /**
    * Formats one sample.
    *
    * @param s the sample
+   * @param exactBytes show the byte count exactly rather than in KiB/MiB
    * @returns the line, without a newline
    */
-  format(s: StatusSample): string {
+  format(s: StatusSample, exactBytes = false): string {
     const p = this.#prev;
     if (p && s.nowMs - p.at >= 200) {
       const inst = ((s.bytes - p.bytes) * 8) / (s.nowMs - p.at) / 1000;
       this.#rate = this.#rate === 0 ? inst : 0.5 * this.#rate + 0.5 * inst;
       this.#prev = { at: s.nowMs, bytes: s.bytes };
     } else if (!p) this.#prev = { at: s.nowMs, bytes: s.bytes };
-    const parts = [`${this.#rate.toFixed(2)} Mb/s`, formatBytes(s.bytes)];
+    const parts = [
+      `${this.#rate.toFixed(2)} Mb/s`,
+      exactBytes ? `${s.bytes} bytes` : formatBytes(s.bytes),
+    ];
     const st = s.stats;
     if (st) {
       parts.push(`RTT ${st.msRTT.toFixed(1)} ms`);

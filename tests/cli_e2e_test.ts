@@ -1,0 +1,467 @@
+/**
+ * End-to-end tests of the `tsrt` command: real processes under the runtime running the tests
+ * (`deno run -A cli/main.ts` or `bun cli/main.ts`), against srt-live-transmit, ffmpeg and
+ * itself, on 127.0.0.1 with free ports.
+ *
+ * Peers missing: the tests skip, or fail when `CI` is set (see tests/_peers.ts).
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { listen, RejectReason } from "../mod.ts";
+import {
+  findExecutable,
+  freeUdpPorts,
+  locatePeers,
+  openUdpSocket,
+  type PeerProcess,
+  runToCompletion,
+  spawnPeer,
+  stopAllPeers,
+} from "./_peers.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const MAIN = join(ROOT, "cli/main.ts");
+const FIXTURE = join(ROOT, "tests/fixtures/av_h264_aac_3s.ts");
+const fixture = new Uint8Array(readFileSync(FIXTURE));
+const CHUNK = 1316;
+const chunks: Uint8Array[] = [];
+for (let off = 0; off < fixture.length; off += CHUNK) {
+  chunks.push(fixture.subarray(off, Math.min(off + CHUNK, fixture.length)));
+}
+
+const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
+const peers = locatePeers("srt-live-transmit", "ffmpeg");
+
+/** The command that runs `tsrt` under the current runtime. */
+function tsrtCommand(args: readonly string[]): [string, string[]] {
+  return isDeno
+    ? [process.execPath, ["run", "-A", "--config", join(ROOT, "deno.json"), MAIN, ...args]]
+    : [process.execPath, [MAIN, ...args]];
+}
+
+/** Starts tsrt with piped output (stdin ignored). */
+function tsrt(...args: string[]): PeerProcess {
+  const [cmd, argv] = tsrtCommand(args);
+  return spawnPeer(cmd, argv);
+}
+
+/** Runs tsrt to the end with `stdin` fed to it; returns exit code, stdout bytes and stderr. */
+function runTsrt(
+  args: readonly string[],
+  stdin?: Uint8Array,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: Uint8Array; stderr: string }> {
+  const [cmd, argv] = tsrtCommand(args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"] });
+    const out: Uint8Array[] = [];
+    let err = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`tsrt ${args.join(" ")} did not end in ${timeoutMs} ms:\n${err}`));
+    }, timeoutMs);
+    child.stdout.on("data", (d: Uint8Array) => out.push(new Uint8Array(d)));
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (d: string) => (err += d));
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: concat(out), stderr: err });
+    });
+    child.stdin.on("error", () => {});
+    if (stdin) child.stdin.end(stdin);
+    else child.stdin.end();
+  });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    all.set(p, off);
+    off += p.length;
+  }
+  return all;
+}
+
+function assertSameBytes(got: Uint8Array, want: Uint8Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: ${got.length} bytes, want ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) assert.fail(`${what}: first difference at byte ${i}`);
+  }
+}
+
+/**
+ * Sends chunks (default: the fixture's) spread over `totalMs`, in 5 ms bursts: a burst of
+ * more than ~90 datagrams overflows the default 208 KiB socket receive buffer.
+ */
+async function paced(
+  send: (c: Uint8Array) => Promise<void>,
+  totalMs = 3000,
+  list: readonly Uint8Array[] = chunks,
+): Promise<void> {
+  const chunks = list;
+  const start = performance.now();
+  let i = 0;
+  while (i < chunks.length) {
+    const due = Math.min(
+      chunks.length,
+      Math.ceil(((performance.now() - start) / totalMs) * chunks.length),
+    );
+    for (; i < due; i++) await send(chunks[i]);
+    if (i < chunks.length) await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Waits until `path` holds `size` bytes (polling the size, bounded). */
+async function waitForFileSize(path: string, size: number, timeoutMs: number): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if (existsSync(path) && statSync(path).size >= size) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const got = existsSync(path) ? statSync(path).size : -1;
+  assert.fail(`${path}: ${got} bytes after ${timeoutMs} ms, want ${size}`);
+}
+
+/**
+ * Sends `signal` to a tsrt process and waits for it to exit (SIGKILL after `graceMs`).
+ * The signal goes through `process.kill(pid)`: Deno 2.9's node:child_process reports a child
+ * that was sent a signal with `child.kill()` as killed by it even when it exited with 0.
+ */
+async function interrupt(
+  p: PeerProcess,
+  signal: "SIGINT" | "SIGTERM",
+  graceMs = 10_000,
+): Promise<number | null> {
+  process.kill(p.pid!, signal);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const forced = new Promise<void>((r) => {
+    timer = setTimeout(() => {
+      p.kill("SIGKILL");
+      r();
+    }, graceMs);
+  });
+  await Promise.race([p.exited, forced]);
+  clearTimeout(timer);
+  return (await p.exited).code;
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "tsrt-cli-"));
+}
+
+test("tsrt --help prints the golden help text and exits 0", { timeout: 60_000 }, async () => {
+  const r = await runTsrt(["--help"]);
+  assert.equal(r.code, 0, r.stderr);
+  const want = readFileSync(join(ROOT, "tests/cli_ui/help.txt"), "utf8");
+  assert.equal(new TextDecoder().decode(r.stdout), want);
+});
+
+test("usage errors exit 2 with a message and no stack trace", { timeout: 60_000 }, async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /expected an input and an output URI/],
+    [["--bogus", "udp://:5000", "-"], /unknown option "--bogus"/],
+    [["udp://:5000", "srt://127.0.0.1:9000?latncy=200"], /"latncy" is not supported/],
+    [["http://x:1", "-"], /unsupported URI scheme "http:\/\/"/],
+    [["udp://:5000", "srt://127.0.0.1:9000?passphrase=0123456789"], /encryption is not/],
+    [["--stats-format", "xml", "udp://:5000", "-"], /json, csv or text/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runTsrt(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, /Run "tsrt --help" for usage/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
+});
+
+test(
+  "--passphrase-env is plumbed into the URI and refused clearly",
+  { timeout: 60_000 },
+  async () => {
+    const [cmd, argv] = tsrtCommand([
+      "--passphrase-env",
+      "TSRT_TEST_SECRET",
+      "udp://:5000",
+      "srt://127.0.0.1:9000",
+    ]);
+    const p = spawnPeer(cmd, argv, { env: { TSRT_TEST_SECRET: "0123456789abc" } });
+    const status = await p.exited;
+    assert.equal(status.code, 2, p.output);
+    assert.match(p.stderr, /"passphrase": encryption is not available in tsrt yet/);
+  },
+);
+
+test("stdin -> tsrt -> file is byte-exact", { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  try {
+    const out = join(dir, "out.ts");
+    const r = await runTsrt(["-", `file://${out}`], fixture);
+    assert.equal(r.code, 0, r.stderr);
+    assertSameBytes(new Uint8Array(readFileSync(out)), fixture, "file output");
+    assert.match(r.stderr, /done: 715904 bytes in 544 chunks/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("tsrt listener -> stdout and tsrt --realtime caller: byte-exact, paced by PCR", {
+  timeout: 60_000,
+}, async () => {
+  const [port] = await freeUdpPorts(1);
+  const [cmd, argv] = tsrtCommand([`srt://127.0.0.1:${port}?mode=listener`, "-"]);
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  const out: Uint8Array[] = [];
+  let err = "";
+  child.stdout.on("data", (d: Uint8Array) => out.push(new Uint8Array(d)));
+  child.stderr.setEncoding("utf8");
+  const listening = new Promise<void>((resolve) => {
+    child.stderr.on("data", (d: string) => {
+      err += d;
+      if (/SRT listening/.test(err)) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((r) => child.once("close", (c) => r(c)));
+  try {
+    await Promise.race([listening, exited.then(() => assert.fail(`listener exited:\n${err}`))]);
+    const started = performance.now();
+    const caller = tsrt("--realtime", `file://${FIXTURE}`, `srt://127.0.0.1:${port}`);
+    const callerExit = await caller.exited;
+    const elapsed = performance.now() - started;
+    assert.equal(callerExit.code, 0, caller.output);
+    assert.equal(await exited, 0, err);
+    assertSameBytes(concat(out), fixture, "stdout of the listener");
+    // The fixture lasts 3 s by its PCR: paced, it cannot go much faster than that.
+    assert.ok(elapsed > 2500, `sent in ${elapsed.toFixed(0)} ms: not paced`);
+  } finally {
+    child.kill("SIGKILL");
+    await stopAllPeers();
+  }
+});
+
+test("udp:// -> tsrt caller -> srt-live-transmit listener -> udp:// is byte-exact", {
+  skip: peers.skip,
+  timeout: 60_000,
+}, async () => {
+  const slt = peers.get("srt-live-transmit");
+  const [srtPort, inPort] = await freeUdpPorts(2);
+  const sink = await openUdpSocket(0);
+  const feeder = await openUdpSocket(0);
+  try {
+    const listener = spawnPeer(slt, [
+      "-a:no",
+      "-v",
+      `srt://:${srtPort}?mode=listener`,
+      `udp://127.0.0.1:${sink.port}`,
+    ]);
+    await listener.waitFor(/ listen\.\.\./, 5000);
+    const t = tsrt(`udp://127.0.0.1:${inPort}`, `srt://127.0.0.1:${srtPort}?latency=200`);
+    await t.waitFor(/relaying udp:/, 10_000);
+    await listener.waitFor(/Accepted SRT source connection/, 5000);
+    await paced((c) => feeder.send(c, inPort));
+    await sink.waitForCount(chunks.length, 10_000);
+    assertSameBytes(concat(sink.received), fixture, "received by srt-live-transmit");
+    assert.equal(await interrupt(t, "SIGINT"), 0, t.output);
+    await listener.waitFor(/SRT source disconnected/, 5000);
+  } finally {
+    sink.close();
+    feeder.close();
+    await stopAllPeers();
+  }
+});
+
+test("srt-live-transmit caller -> tsrt listener -> file:// is byte-exact", {
+  skip: peers.skip,
+  timeout: 60_000,
+}, async () => {
+  const slt = peers.get("srt-live-transmit");
+  const dir = tempDir();
+  const feeder = await openUdpSocket(0);
+  try {
+    const out = join(dir, "out.ts");
+    const [srtPort, inPort] = await freeUdpPorts(2);
+    const t = tsrt(`srt://:${srtPort}`, `file://${out}`);
+    await t.waitFor(/SRT listening/, 10_000);
+    const caller = spawnPeer(slt, [
+      "-a:no",
+      "-v",
+      `udp://127.0.0.1:${inPort}`,
+      `srt://127.0.0.1:${srtPort}?streamid=cli-test`,
+    ]);
+    await caller.waitFor(/SRT target connected/, 5000);
+    await t.waitFor(/SRT accepted .*streamid "cli-test"/, 5000);
+    await paced((c) => feeder.send(c, inPort));
+    await waitForFileSize(out, fixture.length, 10_000);
+    await caller.stop("SIGINT");
+    const exit = await t.exited;
+    assert.equal(exit.code, 0, t.output);
+    assertSameBytes(new Uint8Array(readFileSync(out)), fixture, "file written by tsrt");
+  } finally {
+    feeder.close();
+    await stopAllPeers();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("ffmpeg -re -> tsrt listener -> file:// holds what ffmpeg sent", {
+  skip: peers.skip,
+  timeout: 60_000,
+}, async () => {
+  const ffmpeg = peers.get("ffmpeg");
+  const dir = tempDir();
+  try {
+    const ref = join(dir, "ref.ts");
+    const common = ["-nostdin", "-hide_banner", "-loglevel", "error"];
+    await runToCompletion(ffmpeg, [...common, "-i", FIXTURE, "-c", "copy", "-f", "mpegts", ref]);
+    const want = new Uint8Array(readFileSync(ref));
+    const out = join(dir, "out.ts");
+    const [port] = await freeUdpPorts(1);
+    const t = tsrt(`srt://127.0.0.1:${port}?mode=listener&latency=200`, `file://${out}`);
+    await t.waitFor(/SRT listening/, 10_000);
+    const f = spawnPeer(ffmpeg, [
+      ...common,
+      "-re",
+      "-i",
+      FIXTURE,
+      "-c",
+      "copy",
+      "-f",
+      "mpegts",
+      `srt://127.0.0.1:${port}?latency=200000&pkt_size=1316`,
+    ]);
+    const fExit = await f.exited;
+    assert.equal(fExit.code, 0, f.output);
+    const exit = await t.exited;
+    assert.equal(exit.code, 0, t.output);
+    const got = new Uint8Array(readFileSync(out));
+    // ffmpeg closes libsrt with linger 0: its last flush may never reach the wire.
+    assert.ok(got.length > want.length * 0.9, `only ${got.length} of ${want.length} bytes`);
+    assertSameBytes(got, want.subarray(0, got.length), "file written by tsrt");
+  } finally {
+    await stopAllPeers();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SIGINT ends tsrt with exit 0, the output flushed and closed", {
+  timeout: 60_000,
+}, async () => {
+  const dir = tempDir();
+  const feeder = await openUdpSocket(0);
+  try {
+    const out = join(dir, "out.ts");
+    const [inPort] = await freeUdpPorts(1);
+    const t = tsrt("-v", `udp://127.0.0.1:${inPort}`, `file://${out}`);
+    await t.waitFor(/relaying udp:/, 10_000);
+    const part = chunks.slice(0, 100);
+    await paced((c) => feeder.send(c, inPort), 500, part);
+    await t.waitFor(new RegExp(`status: [\\d.]+ Mb/s \\| ${100 * CHUNK} bytes`), 10_000);
+    assert.equal(await interrupt(t, "SIGINT"), 0, t.output);
+    assert.match(t.stderr, /SIGINT: stopping/);
+    assert.match(t.stderr, /stopped: 131600 bytes in 100 chunks/);
+    assertSameBytes(new Uint8Array(readFileSync(out)), concat(part), "file after SIGINT");
+  } finally {
+    feeder.close();
+    await stopAllPeers();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("SIGTERM ends a tsrt SRT caller with exit 0 and SHUTDOWN to the listener", {
+  timeout: 60_000,
+}, async () => {
+  const server = await listen({ port: 0, hostname: "127.0.0.1" });
+  const [inPort] = await freeUdpPorts(1);
+  try {
+    const t = tsrt(`udp://127.0.0.1:${inPort}`, `srt://127.0.0.1:${server.address.port}`);
+    const socket = (await server.accept())!;
+    await t.waitFor(/relaying udp:/, 10_000);
+    assert.equal(await interrupt(t, "SIGTERM"), 0, t.output);
+    await socket.closed;
+    assert.equal(socket.error, undefined, "closed by SHUTDOWN, not by a timeout");
+  } finally {
+    await stopAllPeers();
+    await server.close();
+  }
+});
+
+test("a rejected connection exits 1 with the reason's name", { timeout: 60_000 }, async () => {
+  const server = await listen({
+    port: 0,
+    hostname: "127.0.0.1",
+    accept: () => RejectReason.FORBIDDEN,
+  });
+  try {
+    const [inPort] = await freeUdpPorts(1);
+    const t = tsrt(
+      `udp://127.0.0.1:${inPort}`,
+      `srt://127.0.0.1:${server.address.port}?streamid=nope`,
+    );
+    const exit = await t.exited;
+    assert.equal(exit.code, 1, t.output);
+    assert.match(t.stderr, /rejected: FORBIDDEN \(1403\)/);
+    assert.doesNotMatch(t.stderr, /\n\s+at /, "no stack trace");
+  } finally {
+    await stopAllPeers();
+    await server.close();
+  }
+});
+
+test("--timeout ends a waiting listener with exit 0", { timeout: 60_000 }, async () => {
+  const [port] = await freeUdpPorts(1);
+  const t = tsrt("-t", "0.5", `srt://127.0.0.1:${port}?mode=listener`, "udp://127.0.0.1:9");
+  try {
+    const exit = await t.exited;
+    assert.equal(exit.code, 0, t.output);
+    assert.match(t.stderr, /timeout \(0\.5 s\): stopping/);
+  } finally {
+    await stopAllPeers();
+  }
+});
+
+/** bun: the running runtime, else on PATH or $TSRT_BUN. */
+function locateBun(): string | undefined {
+  if (isBun) return process.execPath;
+  const env = process.env.TSRT_BUN;
+  if (env && existsSync(env)) return env;
+  return findExecutable("bun");
+}
+
+const bun = locateBun();
+const ci = process.env.CI !== undefined && process.env.CI !== "";
+
+test("bun build --compile gives a binary that moves a stream", {
+  skip: bun === undefined && !ci ? "bun is not installed" : false,
+  timeout: 120_000,
+}, async () => {
+  if (bun === undefined) assert.fail("bun is not installed but CI is set");
+  const dir = tempDir();
+  try {
+    const exe = join(dir, "tsrt-bun");
+    await runToCompletion(bun, ["build", "--compile", MAIN, "--outfile", exe], 90_000);
+    const out = join(dir, "out.ts");
+    const [port] = await freeUdpPorts(1);
+    const listener = spawnPeer(exe, [`srt://127.0.0.1:${port}?mode=listener`, `file://${out}`]);
+    await listener.waitFor(/SRT listening/, 10_000);
+    const caller = spawnPeer(exe, ["-r", `file://${FIXTURE}`, `srt://127.0.0.1:${port}`]);
+    assert.equal((await caller.exited).code, 0, caller.output);
+    assert.equal((await listener.exited).code, 0, listener.output);
+    assertSameBytes(new Uint8Array(readFileSync(out)), fixture, "moved by the compiled binary");
+    const v = await runToCompletion(exe, ["--version"]);
+    assert.match(v, /^tsrt \d+\.\d+\.\d+/);
+  } finally {
+    await stopAllPeers();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
