@@ -53,7 +53,6 @@ export class LiveReceiver {
   #max: number; // highest sequence number received
   #buf: (Uint8Array | undefined)[];
   #playAt: Float64Array;
-  #late: Uint8Array;
   #mask: number;
   #count = 0;
   #loss = new LossList();
@@ -85,7 +84,6 @@ export class LiveReceiver {
     const cap = pow2(init.bufferPackets);
     this.#buf = new Array(cap);
     this.#playAt = new Float64Array(cap);
-    this.#late = new Uint8Array(cap);
     this.#mask = cap - 1;
     this.#base = init.peerInitialSeq;
     this.#contig = init.peerInitialSeq;
@@ -163,10 +161,9 @@ export class LiveReceiver {
     c.pktRecvUniqueTotal++;
     const playAt = this.#init.tsbpdBaseUs + this.#unwrapper.unwrap(readU32(d, 8)) +
       this.#init.latencyUs;
-    // A packet arriving after its play time is too late for a constant-latency stream: it
-    // still fills its hole (so it is not NAKed again and the ACK moves on), but it will be
-    // dropped instead of delivered.
-    this.#late[slot] = playAt < now && this.#init.tooLatePacketDrop ? 1 : 0;
+    // A packet processed after its play time (a late retransmission, or an event loop that
+    // stalled) is still delivered, at once, as libsrt does: its hole has not been skipped yet,
+    // and a decoder copes better with late data than with a gap.
     this.#playAt[slot] = playAt;
 
     const ahead = seqOff(this.#max, seq);
@@ -244,10 +241,7 @@ export class LiveReceiver {
         if (this.#playAt[slot] > now) return;
         this.#buf[slot] = undefined;
         this.#count--;
-        if (this.#late[slot]) {
-          c.pktRcvDropTotal++;
-          c.byteRcvDropTotal += d.length - HEADER_SIZE;
-        } else this.#rx.push(d.subarray(HEADER_SIZE));
+        this.#rx.push(d.subarray(HEADER_SIZE));
         this.#base = seqInc(this.#base);
         continue;
       }
