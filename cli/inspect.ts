@@ -73,8 +73,8 @@ export async function runInspect(
   };
   const status = new StatusLine();
   const tick = setInterval(() => {
-    const now = performance.now();
-    analyzer.tick(now);
+    // The TR 101 290 timers start with the data: waiting for a caller is not a PAT error.
+    if (relay.bytes > 0) analyzer.tick(performance.now());
     lastSrt = relay.srt?.stats() ?? lastSrt;
   }, 250);
   const period = args.statsEveryMs ?? REPORT_MS;
@@ -100,7 +100,7 @@ export async function runInspect(
   }, period);
   try {
     const r = await relay.run();
-    analyzer.tick(performance.now());
+    if (relay.bytes > 0) analyzer.tick(performance.now());
     if (args.json) process.stdout.write(JSON.stringify(doc(), null, 2) + "\n");
     else {
       const lines = [`=== ${r.bytes} bytes received`];

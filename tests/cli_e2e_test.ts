@@ -220,7 +220,18 @@ test("tsrt listener -> stdout and tsrt --realtime caller: byte-exact, paced by P
   timeout: 60_000,
 }, async () => {
   const [port] = await freeUdpPorts(1);
-  const [cmd, argv] = tsrtCommand([`srt://127.0.0.1:${port}?mode=listener`, "-"]);
+  const dir = tempDir();
+  const statsPath = join(dir, "stats.jsonl");
+  const [cmd, argv] = tsrtCommand([
+    "-s",
+    "200",
+    "--stats-format",
+    "json",
+    "--stats-out",
+    statsPath,
+    `srt://127.0.0.1:${port}?mode=listener`,
+    "-",
+  ]);
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   const out: Uint8Array[] = [];
   let err = "";
@@ -244,9 +255,17 @@ test("tsrt listener -> stdout and tsrt --realtime caller: byte-exact, paced by P
     assertSameBytes(concat(out), fixture, "stdout of the listener");
     // The fixture lasts 3 s by its PCR: paced, it cannot go much faster than that.
     assert.ok(elapsed > 2500, `sent in ${elapsed.toFixed(0)} ms: not paced`);
+    // About one JSON line of libsrt-named statistics every 200 ms while connected.
+    const reports = readFileSync(statsPath, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(reports.length >= 8, `${reports.length} reports`);
+    const last = reports[reports.length - 1];
+    assert.ok(last.pktRecvTotal >= chunks.length * 0.8, `pktRecvTotal ${last.pktRecvTotal}`);
+    assert.ok(reports.some((r) => r.mbpsRecvRate > 1), "a receive rate above 1 Mb/s");
+    assert.equal(last.msRcvTsbPdDelay, 120);
   } finally {
     child.kill("SIGKILL");
     await stopAllPeers();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -425,6 +444,44 @@ test("--timeout ends a waiting listener with exit 0", { timeout: 60_000 }, async
     const exit = await t.exited;
     assert.equal(exit.code, 0, t.output);
     assert.match(t.stderr, /timeout \(0\.5 s\): stopping/);
+  } finally {
+    await stopAllPeers();
+  }
+});
+
+test("tsrt inspect --json reports programs, codecs and resolution of a file", {
+  timeout: 60_000,
+}, async () => {
+  const r = await runTsrt(["inspect", "--json", `file://${FIXTURE}`]);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(new TextDecoder().decode(r.stdout));
+  assert.equal(doc.bytes, fixture.length);
+  assert.equal(doc.ts.packets, fixture.length / 188);
+  const streams = doc.ts.programs[0].streams;
+  assert.deepEqual(
+    streams.map((s: { codec: string }) => s.codec),
+    ["h264", "aac"],
+  );
+  assert.equal(streams[0].width, 640);
+  assert.equal(streams[0].height, 360);
+  assert.equal(doc.ts.tr101290Errors, 0);
+});
+
+test("tsrt inspect of an SRT listener reports SRT health and the TS analysis", {
+  timeout: 60_000,
+}, async () => {
+  const [port] = await freeUdpPorts(1);
+  const t = tsrt("inspect", "-s", "1000", `srt://:${port}`);
+  try {
+    await t.waitFor(/SRT listening/, 10_000);
+    const caller = tsrt("-q", "-r", `file://${FIXTURE}`, `srt://127.0.0.1:${port}`);
+    assert.equal((await caller.exited).code, 0, caller.output);
+    assert.equal((await t.exited).code, 0, t.output);
+    assert.match(t.stdout, /=== 715904 bytes received/);
+    assert.match(t.stdout, /SRT: RTT [\d.]+ ms, \d+ pkts received, 0 lost/);
+    assert.match(t.stdout, /PID 256 h264 video High 640x360 30 fps/);
+    assert.match(t.stdout, /PID 257 aac audio 48000 Hz 2 ch/);
+    assert.match(t.stdout, /TR 101 290: no errors/);
   } finally {
     await stopAllPeers();
   }
