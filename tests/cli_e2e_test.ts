@@ -437,6 +437,38 @@ test("a rejected connection exits 1 with the reason's name", { timeout: 60_000 }
   }
 });
 
+test("-a: a tsrt caller retries until the listener is up, and reconnects after it drops", {
+  timeout: 60_000,
+}, async () => {
+  const [port, inPort] = await freeUdpPorts(2);
+  const feeder = await openUdpSocket(0);
+  const t = tsrt(
+    "-a",
+    `udp://127.0.0.1:${inPort}`,
+    `srt://127.0.0.1:${port}?conntimeo=300`,
+  );
+  let server: Awaited<ReturnType<typeof listen>> | undefined;
+  try {
+    await t.waitFor(/connection to 127\.0\.0\.1:\d+ failed: .*retrying/, 10_000);
+    server = await listen({ port, hostname: "127.0.0.1" });
+    const first = (await server.accept())!;
+    await t.waitFor(/relaying udp:/, 10_000);
+    await first.close(); // the listener drops the connection
+    const second = (await server.accept())!;
+    await t.waitFor(/SRT connected[^\n]*\n(.|\n)*SRT connected/, 10_000);
+    const reader = second.readable.getReader();
+    const got = reader.read();
+    await feeder.send(chunks[0], inPort);
+    assertSameBytes((await got).value!, chunks[0], "after reconnecting");
+    reader.releaseLock();
+    assert.equal(await interrupt(t, "SIGINT"), 0, t.output);
+  } finally {
+    feeder.close();
+    await stopAllPeers();
+    await server?.close();
+  }
+});
+
 test("--timeout ends a waiting listener with exit 0", { timeout: 60_000 }, async () => {
   const [port] = await freeUdpPorts(1);
   const t = tsrt("-t", "0.5", `srt://127.0.0.1:${port}?mode=listener`, "udp://127.0.0.1:9");
