@@ -22,6 +22,7 @@ URIs:
                                   SRT listener; accepts one connection at a time
   udp://host:port                 UDP: input binds and receives, output sends
   udp://:port                     UDP input on any address
+  udp://239.1.1.1:port?adapter=IP multicast input joins the group (on the adapter's interface)
   file:///path/to/file            file: input reads, output writes
   file://con  or  -               standard input / standard output
   SRT keys use libsrt's names and units (latency=200, streamid=..., payloadsize=1316,

@@ -6,9 +6,10 @@
 
 import { openUdp, type UdpSocket } from "../net/udp.ts";
 import { ChunkQueue } from "./_chunk_queue.ts";
+import { joinMulticast, type MulticastReceiver } from "./_multicast.ts";
 import type { Sink, Source } from "./media_io.ts";
 
-/** A parsed `udp://` URI. */
+/** A parsed `udp://` URI. A multicast input joins the group (on `adapter`, if given). */
 export interface UdpTarget {
   /** Destination (output) or bind address (input; "" = any). */
   readonly hostname: string;
@@ -30,16 +31,29 @@ function anyAddress(host: string): string {
  * @param label the URI text
  * @param u the parsed URI
  * @returns the source, already receiving
- * @throws {Error} when binding fails, or for a multicast group (not supported yet)
+ * @throws {Error} when binding or joining the multicast group fails
  */
 export async function openUdpSource(label: string, u: UdpTarget): Promise<Source> {
-  if (u.multicast) {
-    throw new Error(
-      `${label}: receiving multicast is not available yet (tsrt's UDP layer cannot join a ` +
-        `group); receive unicast instead`,
-    );
-  }
   const queue = new ChunkQueue();
+  if (u.multicast) {
+    let rx: MulticastReceiver;
+    try {
+      rx = await joinMulticast(u.hostname, u.port, u.adapter, (d) => queue.push(d));
+    } catch (e) {
+      throw new Error(`${label}: cannot join the multicast group: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    return {
+      label,
+      failure: undefined,
+      chunks: () => queue,
+      async close() {
+        queue.end();
+        await rx.close();
+      },
+    };
+  }
   let udp: UdpSocket;
   try {
     udp = await openUdp({

@@ -9,6 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -466,6 +467,35 @@ test("-a: a tsrt caller retries until the listener is up, and reconnects after i
     feeder.close();
     await stopAllPeers();
     await server?.close();
+  }
+});
+
+test("a multicast udp:// input joins the group (loopback only)", { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const [port] = await freeUdpPorts(1);
+  // Sent on the loopback interface with TTL 1: the group's traffic stays on this host.
+  const sender = createSocket("udp4");
+  await new Promise<void>((r) => sender.bind(0, "127.0.0.1", () => r()));
+  sender.setMulticastInterface("127.0.0.1");
+  sender.setMulticastTTL(1);
+  sender.setMulticastLoopback(true);
+  try {
+    const out = join(dir, "out.ts");
+    const t = tsrt("-v", `udp://239.255.77.77:${port}?adapter=127.0.0.1`, `file://${out}`);
+    await t.waitFor(/relaying udp:/, 10_000);
+    const part = chunks.slice(0, 20);
+    for (const c of part) {
+      await new Promise<void>((r, j) =>
+        sender.send(c, port, "239.255.77.77", (e) => e ? j(e) : r())
+      );
+    }
+    await t.waitFor(new RegExp(`status: [\\d.]+ Mb/s \\| ${20 * CHUNK} bytes`), 10_000);
+    assert.equal(await interrupt(t, "SIGINT"), 0, t.output);
+    assertSameBytes(new Uint8Array(readFileSync(out)), concat(part), "received from the group");
+  } finally {
+    sender.close();
+    await stopAllPeers();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
