@@ -38,6 +38,30 @@ export interface SrtOptions {
    * window; tsrt defaults to 3000 and finishes as soon as the tail has been played out.
    */
   linger?: number;
+  /**
+   * Enables AES encryption (SRTO_PASSPHRASE): 10..80 bytes once UTF-8 encoded. Both sides must
+   * set the same one. On a listener it may be set per connection in the accept hook.
+   */
+  passphrase?: string;
+  /**
+   * Key length in bytes (SRTO_PBKEYLEN): 0 (default: not advertised, AES-128 unless the peer
+   * advertises another), 16, 24 or 32. When both sides set one, the listener's wins.
+   */
+  pbkeylen?: number;
+  /** Packets sent with one key before switching to the next (SRTO_KMREFRESHRATE). Default 2^24. */
+  kmRefreshRate?: number;
+  /**
+   * Packets before and after a key switch during which both keys are valid
+   * (SRTO_KMPREANNOUNCE). Default 4096, at most (kmRefreshRate - 1) / 2.
+   */
+  kmPreAnnounce?: number;
+  /**
+   * Refuse a connection unless both sides encrypt with the same passphrase, or neither does
+   * (SRTO_ENFORCEDENCRYPTION). Default true.
+   */
+  enforcedEncryption?: boolean;
+  /** 0 auto (AES-CTR for a caller, whatever the caller asks for a listener), 1 AES-CTR, 2 AES-GCM (SRTO_CRYPTOMODE). */
+  cryptoMode?: number;
 }
 
 /** Options with every value resolved and checked. */
@@ -68,6 +92,18 @@ export interface ResolvedOptions {
   readonly sendBufferPackets: number;
   /** Linger time in ms. */
   readonly linger: number;
+  /** Passphrase, or undefined when not encrypting. */
+  readonly passphrase: string | undefined;
+  /** Key length in bytes: 0 (not advertised), 16, 24 or 32. */
+  readonly pbkeylen: 0 | 16 | 24 | 32;
+  /** Key refresh period in packets. */
+  readonly kmRefreshRate: number;
+  /** Key pre-announce and decommission period in packets. */
+  readonly kmPreAnnounce: number;
+  /** Enforced encryption. */
+  readonly enforcedEncryption: boolean;
+  /** Cipher mode: 0 auto, 1 AES-CTR, 2 AES-GCM. */
+  readonly cryptoMode: 0 | 1 | 2;
 }
 
 /** libsrt's live-mode defaults. */
@@ -85,7 +121,18 @@ export const DEFAULTS: ResolvedOptions = {
   receiveBufferPackets: 8192,
   sendBufferPackets: 8192,
   linger: 3000,
+  passphrase: undefined,
+  pbkeylen: 0,
+  kmRefreshRate: 0x1000000,
+  kmPreAnnounce: 0x1000,
+  enforcedEncryption: true,
+  cryptoMode: 0,
 };
+
+/** Shortest passphrase libsrt accepts, in bytes. */
+export const PASSPHRASE_MIN_BYTES = 10;
+/** Longest passphrase libsrt accepts, in bytes (HAICRYPT_SECRET_MAX_SZ). */
+export const PASSPHRASE_MAX_BYTES = 80;
 
 /** IPv4 + UDP + SRT header bytes subtracted from the MSS to get the largest payload. */
 export const PACKET_OVERHEAD = 44;
@@ -123,6 +170,31 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     const n = new TextEncoder().encode(o.streamId).length;
     if (n > 512) throw new RangeError(`streamId must be at most 512 bytes: got ${n}`);
   }
+  let passphrase: string | undefined;
+  if (o.passphrase !== undefined && o.passphrase !== "") {
+    if (typeof o.passphrase !== "string") throw new TypeError("passphrase must be a string");
+    const n = new TextEncoder().encode(o.passphrase).length;
+    if (n < PASSPHRASE_MIN_BYTES || n > PASSPHRASE_MAX_BYTES) {
+      throw new RangeError(
+        `passphrase must be ${PASSPHRASE_MIN_BYTES}..${PASSPHRASE_MAX_BYTES} bytes: got ${n}`,
+      );
+    }
+    passphrase = o.passphrase;
+  }
+  const pbkeylen = o.pbkeylen ?? 0;
+  if (pbkeylen !== 0 && pbkeylen !== 16 && pbkeylen !== 24 && pbkeylen !== 32) {
+    throw new RangeError(`pbkeylen must be 0, 16, 24 or 32: got ${o.pbkeylen}`);
+  }
+  // 0 means libsrt's default for both, as in haicrypt.
+  const kmRefreshRate = integer("kmRefreshRate", o.kmRefreshRate, 0, 0x7fffffff, 0) ||
+    DEFAULTS.kmRefreshRate;
+  const maxPreAnnounce = Math.floor((kmRefreshRate - 1) / 2);
+  if (kmRefreshRate < 3) {
+    throw new RangeError(`kmRefreshRate must be at least 3: got ${kmRefreshRate}`);
+  }
+  const kmPreAnnounce = integer("kmPreAnnounce", o.kmPreAnnounce, 0, maxPreAnnounce, 0) ||
+    Math.min(DEFAULTS.kmPreAnnounce, maxPreAnnounce);
+  const cryptoMode = integer("cryptoMode", o.cryptoMode, 0, 2, 0) as 0 | 1 | 2;
   return {
     rcvLatency: integer("rcvLatency", o.rcvLatency, 0, 65535, latency),
     peerLatency: integer("peerLatency", o.peerLatency, 0, 65535, latency),
@@ -161,5 +233,11 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
       DEFAULTS.sendBufferPackets,
     ),
     linger: integer("linger", o.linger, 0, 3_600_000, DEFAULTS.linger),
+    passphrase,
+    pbkeylen,
+    kmRefreshRate,
+    kmPreAnnounce,
+    enforcedEncryption: o.enforcedEncryption ?? DEFAULTS.enforcedEncryption,
+    cryptoMode,
   };
 }

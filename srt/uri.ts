@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SrtOptions } from "./options.ts";
+import { PASSPHRASE_MAX_BYTES, PASSPHRASE_MIN_BYTES, type SrtOptions } from "./options.ts";
 
 /** The connection mode of a URI. */
 export type SrtMode = "caller" | "listener";
@@ -61,6 +61,25 @@ const SETTERS: Record<string, Setter> = {
   tlpktdrop: bool((o, b) => (o.tooLatePacketDrop = b)),
   nakreport: bool((o, b) => (o.nakReport = b)),
   linger: int(0, 3_600_000, (o, n) => (o.linger = n)),
+  passphrase: (o, v, key) => {
+    const n = new TextEncoder().encode(v).length;
+    if (n < PASSPHRASE_MIN_BYTES || n > PASSPHRASE_MAX_BYTES) {
+      throw new RangeError(
+        `srt:// option ${key}: must be ${PASSPHRASE_MIN_BYTES}..${PASSPHRASE_MAX_BYTES} bytes, got ${n}`,
+      );
+    }
+    o.passphrase = v;
+  },
+  pbkeylen: (o, v, key) => {
+    if (!/^(0|16|24|32)$/.test(v)) {
+      throw new RangeError(`srt:// option ${key}=${v}: must be 0, 16, 24 or 32`);
+    }
+    o.pbkeylen = Number(v);
+  },
+  kmrefreshrate: int(0, 0x7fffffff, (o, n) => (o.kmRefreshRate = n)),
+  kmpreannounce: int(0, 0x3fffffff, (o, n) => (o.kmPreAnnounce = n)),
+  enforcedencryption: bool((o, b) => (o.enforcedEncryption = b)),
+  cryptomode: int(0, 2, (o, n) => (o.cryptoMode = n)),
   transtype: (_o, v, key) => {
     if (v !== "live") {
       throw new RangeError(`srt:// option ${key}=${v}: only live mode is supported`);
