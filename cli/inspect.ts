@@ -32,7 +32,9 @@ function analysisSink(analyzer: TsAnalyzer): Sink {
 function srtHealth(s: SrtStats): string {
   return `SRT: RTT ${s.msRTT.toFixed(1)} ms, ${s.pktRecvTotal} pkts received, ` +
     `${s.pktRcvLossTotal} lost, ${s.pktRcvRetransTotal} retransmitted, ` +
-    `${s.pktRcvDropTotal} dropped, buffer ${s.msRcvBuf} ms, latency ${s.msRcvTsbPdDelay} ms`;
+    `${s.pktRcvDropTotal} dropped, buffer ${
+      Math.round(s.msRcvBuf)
+    } ms, latency ${s.msRcvTsbPdDelay} ms`;
 }
 
 /**

@@ -68,6 +68,7 @@ export class StatsReporter {
     r.mbpsRecvRate = round3(rate(stats.byteRecvTotal - (p?.recv ?? stats.byteRecvTotal)));
     r.msRTT = round3(stats.msRTT);
     r.mbpsBandwidth = round3(stats.mbpsBandwidth);
+    r.msRcvBuf = round3(stats.msRcvBuf);
     this.#prev = { at: nowMs, sent: stats.byteSentTotal, recv: stats.byteRecvTotal };
     return r;
   }

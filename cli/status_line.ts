@@ -64,14 +64,14 @@ export class StatusLine {
           `loss ${st.pktSndLossTotal}`,
           `retrans ${st.pktRetransTotal}`,
           `drop ${st.pktSndDropTotal}`,
-          `flight ${st.pktFlightSize} pkt`,
+          `flight ${st.pktFlightSize}`,
         );
       } else {
         parts.push(
           `loss ${st.pktRcvLossTotal}`,
           `retrans ${st.pktRcvRetransTotal}`,
           `drop ${st.pktRcvDropTotal}`,
-          `buf ${st.msRcvBuf} ms`,
+          `buf ${Math.round(st.msRcvBuf)} ms`,
         );
       }
     } else if (s.side === undefined) parts.push("(no SRT connection)");
