@@ -39,7 +39,13 @@ import { LiveReceiver } from "./receiver.ts";
 import { RejectReason, rejectReasonName } from "./reject_reason.ts";
 import { RttEstimator } from "./rtt.ts";
 import { LiveSender } from "./sender.ts";
-import { newCounters, type SrtCounters, type SrtStats } from "./stats.ts";
+import {
+  newCounters,
+  type SrtCounters,
+  type SrtStats,
+  type StatsOptions,
+  StatsTracker,
+} from "./stats.ts";
 import { toTimestamp } from "./timestamp.ts";
 
 /** An IP address and UDP port. */
@@ -150,6 +156,7 @@ export class SrtConnection {
 
   #rtt = new RttEstimator();
   #counters: SrtCounters = newCounters();
+  #tracker: StatsTracker;
   #lastSendUs: number;
   #lastRecvUs: number;
   #closeDeadlineUs = 0;
@@ -170,6 +177,7 @@ export class SrtConnection {
     this.#streamId = init.options.streamId;
     this.#lastSendUs = init.startUs;
     this.#lastRecvUs = init.startUs;
+    this.#tracker = new StatsTracker(this.#counters, init.startUs);
     this.#io = {
       counters: this.#counters,
       rtt: this.#rtt,
@@ -385,24 +393,43 @@ export class SrtConnection {
     }
   }
 
-  /** A statistics snapshot at `now`. */
-  stats(now: number): SrtStats {
-    const r = this.#receiver;
-    const inFlight = this.#sender?.unacknowledged ?? 0;
+  /** A statistics snapshot at `now` (libsrt `srt_bstats`; `clear` starts a new interval). */
+  stats(now: number, options: StatsOptions = {}): SrtStats {
+    const r = this.#receiver?.gauges();
+    const snd = this.#sender?.gauges();
+    const totals = { ...this.#counters };
+    totals.usSndDurationTotal += this.#sender?.busyUs(now) ?? 0;
+    // Link capacity: measured here when receiving, reported by the peer's ACKs when sending.
+    const capacity = Math.max(r?.linkCapacity ?? 0, this.#peerLinkCapacity);
+    const window = snd?.pktFlowWindow ?? this.#peerFlowWindow;
     return {
-      ...this.#counters,
+      ...totals,
+      ...this.#tracker.interval(now, options.clear ?? false),
       msTimeStamp: Math.floor((now - this.#startUs) / 1000),
       msRTT: this.#rtt.rttUs / 1000,
       msRTTVar: this.#rtt.rttVarUs / 1000,
-      // Link capacity: measured here when receiving, reported by the peer's ACKs when sending.
-      mbpsBandwidth: (Math.max(r?.linkCapacity ?? 0, this.#peerLinkCapacity) * this.#mss * 8) / 1e6,
-      pktFlightSize: inFlight,
-      pktSndBuf: inFlight,
-      pktRcvBuf: r?.buffered ?? 0,
-      msRcvBuf: (r?.bufferedSpanUs ?? 0) / 1000,
+      mbpsBandwidth: (capacity * this.#mss * 8) / 1e6,
+      pktFlightSize: snd?.pktFlightSize ?? 0,
+      pktFlowWindow: window,
+      pktCongestionWindow: window,
+      usPktSndPeriod: snd?.usPktSndPeriod ?? 0,
+      mbpsMaxBW: ((snd?.maxBw ?? 0) * 8) / 1e6,
+      byteMSS: this.#mss,
+      pktSndBuf: snd?.pktSndBuf ?? 0,
+      byteSndBuf: snd?.byteSndBuf ?? 0,
+      msSndBuf: snd?.msSndBuf ?? 0,
+      byteAvailSndBuf: snd?.byteAvailSndBuf ?? 0,
+      pktRcvBuf: r?.pktRcvBuf ?? 0,
+      byteRcvBuf: r?.byteRcvBuf ?? 0,
+      msRcvBuf: r?.msRcvBuf ?? 0,
+      byteAvailRcvBuf: r?.byteAvailRcvBuf ?? 0,
       msRcvTsbPdDelay: this.#rcvLatencyUs / 1000,
       msSndTsbPdDelay: this.#sndLatencyUs / 1000,
-      pktRcvLossPending: r?.lossPending ?? 0,
+      pktReorderTolerance: r?.pktReorderTolerance ?? this.#opts.lossMaxTtl,
+      pktRcvAvgBelatedTime: r?.pktRcvAvgBelatedTime ?? 0,
+      pktRcvLossPending: r?.pktRcvLossPending ?? 0,
+      usRcvJitter: r?.usJitter ?? 0,
+      usRcvDrift: r?.usDrift ?? 0,
     };
   }
 
@@ -533,6 +560,14 @@ export class SrtConnection {
       startUs: this.#startUs,
       peerLatencyUs: this.#sndLatencyUs,
       peerSocketId: this.#peerSocketId,
+      peerFlowWindow: this.#peerFlowWindow,
+      payloadSize: this.payloadSize,
+      pacing: {
+        maxBw: this.#opts.maxBw,
+        inputBw: this.#opts.inputBw,
+        minInputBw: this.#opts.minInputBw,
+        oheadBw: this.#opts.oheadBw,
+      },
     }, this.#io);
     this.#receiver = new LiveReceiver(now, {
       peerInitialSeq: peerIsn,
@@ -542,6 +577,8 @@ export class SrtConnection {
       tooLatePacketDrop: this.#opts.tooLatePacketDrop,
       nakReport: this.#opts.nakReport,
       payloadSize: this.payloadSize,
+      lossMaxTtl: this.#opts.lossMaxTtl,
+      driftTracer: this.#opts.driftTracer,
     }, this.#io);
     this.#events.push({ kind: "connected" });
   }
@@ -596,7 +633,7 @@ export class SrtConnection {
         this.#onAck(now, p);
         break;
       case ControlType.ACKACK:
-        this.#receiver!.onAckAck(now, p.ackNumber);
+        this.#receiver!.onAckAck(now, p.ackNumber, p.timestamp);
         break;
       case ControlType.NAK:
         this.#counters.pktRecvNAKTotal++;
@@ -626,6 +663,6 @@ export class SrtConnection {
       this.#rtt.fromPeer(p.ack.rtt, p.ack.rttVar);
     }
     if (p.ack.linkCapacity) this.#peerLinkCapacity = p.ack.linkCapacity;
-    this.#sender!.onAck(now, p.ack.lastAckSeq);
+    this.#sender!.onAck(now, p.ack.lastAckSeq, p.ack.availableBuffer);
   }
 }

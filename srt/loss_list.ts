@@ -96,6 +96,16 @@ export class LossList {
     return false;
   }
 
+  /** First sequence number of range `i` (0 = oldest), for iterating without allocation. */
+  firstOf(i: number): number {
+    return this.#first[i];
+  }
+
+  /** Last sequence number of range `i` (0 = oldest). */
+  lastOf(i: number): number {
+    return this.#last[i];
+  }
+
   /** The first lost sequence number, or -1 when empty. */
   peekFirst(): number {
     return this.#first.length ? this.#first[0] : -1;

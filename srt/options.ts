@@ -39,6 +39,27 @@ export interface SrtOptions {
    */
   linger?: number;
   /**
+   * Bandwidth ceiling in bytes per second (SRTO_MAXBW): -1 (default) is libsrt's "infinite"
+   * (1 Gbit/s); 0 makes it relative to the input rate (see `inputBw`, `oheadBw`).
+   */
+  maxBw?: number;
+  /**
+   * Input rate in bytes per second when `maxBw` is 0 (SRTO_INPUTBW): the ceiling is then
+   * `inputBw x (100 + oheadBw) / 100`. 0 (default) estimates the input rate.
+   */
+  inputBw?: number;
+  /** Lower bound of the estimated input rate, bytes per second (SRTO_MININPUTBW). Default 0. */
+  minInputBw?: number;
+  /** Overhead over the input rate for retransmissions, percent 5..100 (SRTO_OHEADBW). Default 25. */
+  oheadBw?: number;
+  /**
+   * Reorder tolerance in packets (SRTO_LOSSMAXTTL): a gap is reported lost only after this many
+   * later packets arrived without filling it. Default 0 (report at once).
+   */
+  lossMaxTtl?: number;
+  /** Trace and absorb the drift between the two clocks (SRTO_DRIFTTRACER). Default true. */
+  driftTracer?: boolean;
+  /**
    * Enables AES encryption (SRTO_PASSPHRASE): 10..80 bytes once UTF-8 encoded. Both sides must
    * set the same one. On a listener it may be set per connection in the accept hook.
    */
@@ -92,6 +113,18 @@ export interface ResolvedOptions {
   readonly sendBufferPackets: number;
   /** Linger time in ms. */
   readonly linger: number;
+  /** Bandwidth ceiling in bytes/s; -1 infinite, 0 relative to the input rate. */
+  readonly maxBw: number;
+  /** Input rate in bytes/s; 0 estimates it. */
+  readonly inputBw: number;
+  /** Lower bound of the estimated input rate in bytes/s. */
+  readonly minInputBw: number;
+  /** Overhead over the input rate in percent. */
+  readonly oheadBw: number;
+  /** Reorder tolerance in packets. */
+  readonly lossMaxTtl: number;
+  /** Drift tracer on. */
+  readonly driftTracer: boolean;
   /** Passphrase, or undefined when not encrypting. */
   readonly passphrase: string | undefined;
   /** Key length in bytes: 0 (not advertised), 16, 24 or 32. */
@@ -121,6 +154,12 @@ export const DEFAULTS: ResolvedOptions = {
   receiveBufferPackets: 8192,
   sendBufferPackets: 8192,
   linger: 3000,
+  maxBw: -1,
+  inputBw: 0,
+  minInputBw: 0,
+  oheadBw: 25,
+  lossMaxTtl: 0,
+  driftTracer: true,
   passphrase: undefined,
   pbkeylen: 0,
   kmRefreshRate: 0x1000000,
@@ -233,6 +272,12 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
       DEFAULTS.sendBufferPackets,
     ),
     linger: integer("linger", o.linger, 0, 3_600_000, DEFAULTS.linger),
+    maxBw: integer("maxBw", o.maxBw, -1, Number.MAX_SAFE_INTEGER, DEFAULTS.maxBw),
+    inputBw: integer("inputBw", o.inputBw, 0, Number.MAX_SAFE_INTEGER, DEFAULTS.inputBw),
+    minInputBw: integer("minInputBw", o.minInputBw, 0, Number.MAX_SAFE_INTEGER, 0),
+    oheadBw: integer("oheadBw", o.oheadBw, 5, 100, DEFAULTS.oheadBw),
+    lossMaxTtl: integer("lossMaxTtl", o.lossMaxTtl, 0, 1 << 20, DEFAULTS.lossMaxTtl),
+    driftTracer: o.driftTracer ?? DEFAULTS.driftTracer,
     passphrase,
     pbkeylen,
     kmRefreshRate,

@@ -1,8 +1,20 @@
 /**
  * The receiving half of a live-mode connection: the receive buffer indexed by sequence
- * number, loss detection with immediate and periodic NAK, full ACK every 10 ms and light ACK
- * every 64 packets, RTT from ACKACK, TSBPD delivery (time base + timestamp + latency, with the
- * 32-bit timestamp wrap) and too-late packet drop (TLPKTDROP), DROPREQ.
+ * number, loss detection and NAK scheduling, full ACK every 10 ms and light ACK every 64
+ * packets, RTT from ACKACK, TSBPD delivery (with the timestamp wrap and the drift tracer, see
+ * `tsbpd_time.ts`), too-late packet drop (TLPKTDROP) and DROPREQ.
+ *
+ * NAK scheduling. Each lost packet has its own re-request time and attempt count. The first
+ * NAK goes out when the gap is seen (or, with a reorder tolerance, once that many later
+ * packets arrived without filling it). While there is time to spare, a packet is asked for
+ * again only when its retransmission should have arrived (RTT + variance + margin), so one loss
+ * usually costs one retransmission. How many attempts a loss needs so that it is recovered
+ * with near certainty (failure below 1e-9) follows from the loss rate seen so far (each
+ * attempt fails if either the NAK or the retransmission is lost); once the time left before
+ * the packet's deadline (the play time of the packet after the gap, less an RTT) only just
+ * holds the remaining attempts at a dense spacing (RTT/8, at least 2 ms), the packet is asked
+ * for at that spacing. Near the deadline a duplicate retransmission is cheaper than a lost
+ * packet, and only the few losses whose earlier rounds failed get there.
  *
  * @module
  */
@@ -14,17 +26,26 @@ import { dataSeq, HEADER_SIZE } from "./data_packet.ts";
 import { LossList } from "./loss_list.ts";
 import type { LossRange } from "./nak.ts";
 import { seqCmp, seqInc, seqOff } from "./seq.ts";
-import { TimestampUnwrapper } from "./timestamp.ts";
+import { TsbpdTime } from "./tsbpd_time.ts";
 
 const LIGHT_ACK_PACKETS = 64;
 const ACK_HISTORY = 1024;
 const MAX_NAK_RANGES = 128;
-/**
- * Shortest periodic NAK interval. libsrt's LiveCC uses 20 ms; below 40 ms of RTT that leaves a
- * 4 x RTT latency window room for only about three retransmission attempts, so tsrt asks
- * again every 10 ms and accepts some duplicate retransmissions in exchange.
- */
-const MIN_NAK_INTERVAL_US = 10_000;
+/** Re-request interval until an RTT has been measured (libsrt's LiveCC minimum is 20 ms). */
+const UNMEASURED_NAK_INTERVAL_US = 10_000;
+/** Shortest re-request interval near a deadline. */
+const DENSE_NAK_MIN_US = 2_000;
+/** Slack added to RTT + RTTVar before a retransmission is taken as lost. */
+const NAK_MARGIN_US = 1_000;
+/** Failure probability per lost packet the NAK schedule aims below. */
+const TARGET_FAILURE_LOG = Math.log(1e-9);
+/** The loss rate assumed at least, whatever is measured. */
+const MIN_LOSS_RATE = 0.03;
+/** Loss-rate estimate window: counts are halved past this many expected packets. */
+const LOSS_WINDOW = 4096;
+
+/** The decryption hook of the connection, when it has one (see `_io.ts`). */
+type CryptoHook = { decrypt?(datagram: Uint8Array, seq: number): boolean };
 
 /** Parameters of a {@linkcode LiveReceiver}. */
 export interface ReceiverInit {
@@ -42,23 +63,64 @@ export interface ReceiverInit {
   readonly nakReport: boolean;
   /** Nominal payload size, for byte counters of skipped packets. */
   readonly payloadSize: number;
+  /** Reorder tolerance in packets (SRTO_LOSSMAXTTL); 0 NAKs a gap at once. */
+  readonly lossMaxTtl?: number;
+  /** Trace clock drift (SRTO_DRIFTTRACER). Default true. */
+  readonly driftTracer?: boolean;
+}
+
+/** Instantaneous receiver figures for statistics. */
+export interface ReceiverGauges {
+  /** Packets in the buffer. */
+  readonly pktRcvBuf: number;
+  /** Payload bytes in the buffer. */
+  readonly byteRcvBuf: number;
+  /** Stream time spanned by the buffer (ms). */
+  readonly msRcvBuf: number;
+  /** Free buffer space in bytes (at the nominal payload size). */
+  readonly byteAvailRcvBuf: number;
+  /** Packets known lost and not yet recovered. */
+  readonly pktRcvLossPending: number;
+  /** Current reorder tolerance (packets). */
+  readonly pktReorderTolerance: number;
+  /** Average lateness of belated packets (ms). */
+  readonly pktRcvAvgBelatedTime: number;
+  /** Estimated link capacity (packets/s). */
+  readonly linkCapacity: number;
+  /** Current drift (us). */
+  readonly usDrift: number;
+  /** Interarrival jitter (us). */
+  readonly usJitter: number;
 }
 
 /** The receiving half of a connection. */
 export class LiveReceiver {
   #io: ConnectionIo;
   #init: ReceiverInit;
+  #tsbpd: TsbpdTime;
+  #ttl: number;
   #base: number; // next sequence number to deliver
   #contig: number; // first sequence number not yet received in order: the ACK point
   #max: number; // highest sequence number received
   #buf: (Uint8Array | undefined)[];
   #playAt: Float64Array;
+  #undecryptable: Uint8Array; // per slot: received but cannot be decrypted, never delivered
+  #nakDue: Float64Array; // per lost slot: when to ask (again)
+  #deadline: Float64Array; // per lost slot: play time of the packet after the gap
+  #freshAt: Float64Array; // per lost slot: arrival count that ends the reorder wait, or -1
+  #attempts: Uint8Array; // per lost slot: NAKs sent so far
+  #expected = 0; // loss-rate estimate: packets expected and lost, recently
+  #lost = 0;
+  #freshPending = false;
+  #arrivals = 0;
   #mask: number;
   #count = 0;
+  #bytes = 0;
   #loss = new LossList();
-  #unwrapper = new TimestampUnwrapper();
+  #nextNakUs = Infinity;
   #rx: Uint8Array[] = [];
   #rxHead = 0;
+  #rxLen = 0;
   #ackNumber = 0;
   #ackSentSeq = new Int32Array(ACK_HISTORY);
   #ackSentTime = new Float64Array(ACK_HISTORY);
@@ -67,23 +129,36 @@ export class LiveReceiver {
   #lastAckAckedSeq: number;
   #pktsSinceAck = 0;
   #nextAckUs: number;
-  #nextNakUs: number;
   #rateWindowStartUs: number;
   #rateWindowPkts = 0;
   #rateWindowBytes = 0;
   #pktRate = 0;
   #byteRate = 0;
   #probeArrivalUs = -1;
-  #probeIntervals: number[] = [];
+  #probeIntervals = new Float64Array(16);
+  #probeSorted = new Float64Array(16);
+  #probeCount = 0;
+  #probeNext = 0;
   #linkCapacity = 0;
+  #jitterUs = 0;
+  #lastTransitUs = NaN;
+  #belatedTimeSumUs = 0;
+  #belatedCount = 0;
 
   /** Creates the receiver. */
   constructor(now: number, init: ReceiverInit, io: ConnectionIo) {
     this.#io = io;
     this.#init = init;
+    this.#ttl = init.lossMaxTtl ?? 0;
+    this.#tsbpd = new TsbpdTime(init.tsbpdBaseUs, init.latencyUs, init.driftTracer ?? true);
     const cap = pow2(init.bufferPackets);
     this.#buf = new Array(cap);
     this.#playAt = new Float64Array(cap);
+    this.#undecryptable = new Uint8Array(cap);
+    this.#nakDue = new Float64Array(cap);
+    this.#deadline = new Float64Array(cap);
+    this.#freshAt = new Float64Array(cap).fill(-1);
+    this.#attempts = new Uint8Array(cap);
     this.#mask = cap - 1;
     this.#base = init.peerInitialSeq;
     this.#contig = init.peerInitialSeq;
@@ -91,7 +166,6 @@ export class LiveReceiver {
     this.#lastAckSeq = init.peerInitialSeq;
     this.#lastAckAckedSeq = init.peerInitialSeq;
     this.#nextAckUs = now + SYN_INTERVAL_US;
-    this.#nextNakUs = now + MIN_NAK_INTERVAL_US;
     this.#rateWindowStartUs = now;
   }
 
@@ -110,6 +184,11 @@ export class LiveReceiver {
     return this.#linkCapacity;
   }
 
+  /** The TSBPD clock (time base, drift). */
+  get tsbpd(): TsbpdTime {
+    return this.#tsbpd;
+  }
+
   /** Stream time (us) spanned by the buffered packets. */
   get bufferedSpanUs(): number {
     if (this.#count === 0) return 0;
@@ -118,17 +197,33 @@ export class LiveReceiver {
     return this.#buf[a] && this.#buf[b] ? Math.max(0, this.#playAt[b] - this.#playAt[a]) : 0;
   }
 
+  /** Instantaneous figures for statistics. */
+  gauges(): ReceiverGauges {
+    return {
+      pktRcvBuf: this.#count,
+      byteRcvBuf: this.#bytes,
+      msRcvBuf: this.bufferedSpanUs / 1000,
+      byteAvailRcvBuf: this.#available() * this.#init.payloadSize,
+      pktRcvLossPending: this.#loss.size,
+      pktReorderTolerance: this.#ttl,
+      pktRcvAvgBelatedTime: this.#belatedCount
+        ? this.#belatedTimeSumUs / this.#belatedCount / 1000
+        : 0,
+      linkCapacity: this.#linkCapacity,
+      usDrift: this.#tsbpd.driftUs,
+      usJitter: Math.round(this.#jitterUs),
+    };
+  }
+
   /** Next payload ready for the application, or undefined. */
   pollPayload(): Uint8Array | undefined {
-    if (this.#rxHead >= this.#rx.length) {
-      if (this.#rx.length) {
-        this.#rx.length = 0;
-        this.#rxHead = 0;
-      }
+    if (this.#rxHead >= this.#rxLen) {
+      this.#rxHead = 0;
+      this.#rxLen = 0;
       return undefined;
     }
     const p = this.#rx[this.#rxHead];
-    this.#rx[this.#rxHead++] = undefined as unknown as Uint8Array;
+    this.#rx[this.#rxHead++] = EMPTY;
     return p;
   }
 
@@ -137,12 +232,19 @@ export class LiveReceiver {
     const c = this.#io.counters;
     const seq = dataSeq(d);
     const payloadLen = d.length - HEADER_SIZE;
+    const retransmitted = (d[4] & 0x04) !== 0;
     c.pktRecvTotal++;
     c.byteRecvTotal += payloadLen;
-    if (d[4] & 0x04) c.pktRcvRetransTotal++;
+    if (retransmitted) c.pktRcvRetransTotal++;
     const off = seqOff(this.#base, seq);
     if (off < 0) {
-      c.pktRcvBelated++;
+      // Behind the delivery point: already delivered, skipped or dropped (libsrt "belated").
+      c.pktRcvBelatedTotal++;
+      const late = now - this.#tsbpd.playTime(readU32(d, 8));
+      if (late > 0) {
+        this.#belatedTimeSumUs += late;
+        this.#belatedCount++;
+      }
       return;
     }
     if (off > this.#mask) {
@@ -156,37 +258,91 @@ export class LiveReceiver {
       c.pktRcvDuplicate++;
       return;
     }
+    // A packet that cannot be decrypted still fills its place (it is not NAKed again and
+    // the ACK moves on) but is never delivered.
+    const clear = (this.#io as CryptoHook).decrypt?.(d, seq) ?? true;
+    if (!clear) {
+      c.pktRcvUndecryptTotal++;
+      c.byteRcvUndecryptTotal += payloadLen;
+    }
+    this.#undecryptable[slot] = clear ? 0 : 1;
+    const ts = readU32(d, 8);
+    this.#tsbpd.track(ts);
+    const playAt = this.#tsbpd.playTime(ts);
+    if (!retransmitted) {
+      // RFC 3550 interarrival jitter: J += (|D| - J) / 16 over the transit-time differences.
+      const transit = now - this.#tsbpd.baseTime(ts);
+      if (this.#lastTransitUs === this.#lastTransitUs) {
+        this.#jitterUs += (Math.abs(transit - this.#lastTransitUs) - this.#jitterUs) / 16;
+      }
+      this.#lastTransitUs = transit;
+    }
     this.#buf[slot] = d;
     this.#count++;
+    this.#bytes += payloadLen;
+    this.#arrivals++;
     c.pktRecvUniqueTotal++;
-    const playAt = this.#init.tsbpdBaseUs + this.#unwrapper.unwrap(readU32(d, 8)) +
-      this.#init.latencyUs;
+    c.byteRecvUniqueTotal += payloadLen;
     // A packet processed after its play time (a late retransmission, or an event loop that
     // stalled) is still delivered, at once, as libsrt does: its hole has not been skipped yet,
     // and a decoder copes better with late data than with a gap.
     this.#playAt[slot] = playAt;
 
+    let nakNow = false;
     const ahead = seqOff(this.#max, seq);
     if (ahead > 0) {
+      this.#expected += ahead;
+      this.#lost += ahead - 1;
+      if (this.#expected > LOSS_WINDOW) {
+        this.#expected /= 2;
+        this.#lost /= 2;
+      }
       if (ahead > 1) {
         const first = seqInc(this.#max);
         const last = (seq - 1) & 0x7fffffff;
         this.#loss.insert(first, last);
         c.pktRcvLossTotal += ahead - 1;
-        this.#sendNak(now, [[first, last]]);
+        c.byteRcvLossTotal += (ahead - 1) * payloadLen;
+        const fresh = this.#ttl > 0;
+        const due = fresh ? now + this.#retryUs(now, playAt, 0) : now;
+        for (let s = first;; s = seqInc(s)) {
+          const i = s & this.#mask;
+          this.#deadline[i] = playAt;
+          this.#nakDue[i] = due;
+          this.#freshAt[i] = fresh ? this.#arrivals + this.#ttl - 1 : -1;
+          this.#attempts[i] = 0;
+          if (s === last) break;
+        }
+        if (fresh) {
+          this.#freshPending = true;
+          if (due < this.#nextNakUs) this.#nextNakUs = due;
+        } else nakNow = true;
       }
       this.#max = seq;
-    } else {
-      this.#loss.remove(seq);
+    } else if (this.#loss.remove(seq)) {
+      if (!retransmitted) {
+        // Filled by a packet that was merely late: reordering.
+        const distance = -ahead;
+        if (distance > c.pktReorderDistance) c.pktReorderDistance = distance;
+      }
+      this.#freshAt[slot] = -1;
     }
+    if (this.#freshPending) nakNow = this.#activateFresh(now) || nakNow;
+    if (nakNow) this.#nakPass(now);
     this.#advanceContig();
     this.#measureArrival(now, seq, payloadLen);
     if (++this.#pktsSinceAck >= LIGHT_ACK_PACKETS) this.#sendLightAck(now);
     this.deliver(now);
   }
 
-  /** Handles an ACKACK: an RTT sample, and the peer has seen that ACK. */
-  onAckAck(now: number, ackNumber: number): void {
+  /**
+   * Handles an ACKACK: an RTT sample, a drift sample, and the peer has seen that ACK.
+   *
+   * @param now Local time (us).
+   * @param ackNumber The ACK number it confirms.
+   * @param timestamp The ACKACK's header timestamp (the peer's clock).
+   */
+  onAckAck(now: number, ackNumber: number, timestamp: number): void {
     const h = ackNumber % ACK_HISTORY;
     const sentAt = this.#ackSentTime[h];
     if (
@@ -196,6 +352,7 @@ export class LiveReceiver {
     if (sample < 0) return;
     this.#lastAckAckedSeq = this.#ackSentSeq[h];
     this.#io.rtt.sample(sample);
+    this.#tsbpd.addDriftSample(now, timestamp, sample);
   }
 
   /** The sender gave these up: stop asking for them. Holes left are skipped at play time. */
@@ -207,23 +364,24 @@ export class LiveReceiver {
     }
   }
 
-  /** Runs the receiver's timers: delivery, full ACK, periodic NAK. */
+  /** Runs the receiver's timers: delivery, full ACK, NAK re-requests. */
   handleTimeout(now: number): void {
     this.deliver(now);
     if (now >= this.#nextAckUs) {
       this.#sendFullAck(now);
       this.#nextAckUs = now + SYN_INTERVAL_US;
     }
-    if (this.#init.nakReport && now >= this.#nextNakUs) {
-      if (this.#loss.size > 0) this.#sendNak(now, this.#loss.ranges(MAX_NAK_RANGES));
-      this.#nextNakUs = now + this.#nakIntervalUs();
+    if (now >= this.#nextNakUs) {
+      if (this.#freshPending) this.#activateFresh(now);
+      this.#nakPass(now);
     }
   }
 
   /** The receiver's next deadline (us). */
   pollTimeout(): number {
-    let t = this.#nextAckUs;
-    if (this.#loss.size > 0 && this.#init.nakReport && this.#nextNakUs < t) t = this.#nextNakUs;
+    // The ACK timer only matters while there is something the peer has not confirmed.
+    let t = this.#contig !== this.#lastAckAckedSeq ? this.#nextAckUs : Infinity;
+    if (this.#loss.size > 0 && this.#nextNakUs < t) t = this.#nextNakUs;
     const play = this.#nextPlayTime();
     return play < t ? play : t;
   }
@@ -241,7 +399,8 @@ export class LiveReceiver {
         if (this.#playAt[slot] > now) return;
         this.#buf[slot] = undefined;
         this.#count--;
-        this.#rx.push(d.subarray(HEADER_SIZE));
+        this.#bytes -= d.length - HEADER_SIZE;
+        this.#push(d.subarray(HEADER_SIZE));
         this.#base = seqInc(this.#base);
         continue;
       }
@@ -265,6 +424,17 @@ export class LiveReceiver {
   clear(): void {
     this.#buf.fill(undefined);
     this.#count = 0;
+    this.#bytes = 0;
+    this.#loss.clear();
+  }
+
+  #push(p: Uint8Array): void {
+    this.#rx[this.#rxLen++] = p;
+  }
+
+  /** Free places in the buffer after the highest packet received. */
+  #available(): number {
+    return Math.max(0, this.#mask - seqOff(this.#base, this.#max));
   }
 
   #advanceContig(): void {
@@ -277,6 +447,85 @@ export class LiveReceiver {
     }
   }
 
+  /** Ends the reorder wait of losses that enough later packets have passed; true if any did. */
+  #activateFresh(now: number): boolean {
+    let any = false;
+    let pending = false;
+    const l = this.#loss;
+    for (let r = 0; r < l.rangeCount; r++) {
+      const last = l.lastOf(r);
+      for (let s = l.firstOf(r);; s = seqInc(s)) {
+        const i = s & this.#mask;
+        const f = this.#freshAt[i];
+        if (f >= 0) {
+          if (this.#arrivals >= f || now >= this.#nakDue[i]) {
+            this.#freshAt[i] = -1;
+            this.#nakDue[i] = now;
+            any = true;
+          } else pending = true;
+        }
+        if (s === last) break;
+      }
+    }
+    this.#freshPending = pending;
+    return any;
+  }
+
+  /** Sends one NAK with every loss that is due, and schedules each one's next request. */
+  #nakPass(now: number): void {
+    const l = this.#loss;
+    const ranges: LossRange[] = [];
+    let next = Infinity;
+    let runFirst = -1;
+    let runLast = -1;
+    for (let r = 0; r < l.rangeCount; r++) {
+      const last = l.lastOf(r);
+      for (let s = l.firstOf(r);; s = seqInc(s)) {
+        const i = s & this.#mask;
+        let due = this.#nakDue[i];
+        if (due <= now && this.#freshAt[i] < 0 && ranges.length < MAX_NAK_RANGES) {
+          if (runFirst !== -1 && s === seqInc(runLast)) runLast = s;
+          else {
+            if (runFirst !== -1) ranges.push([runFirst, runLast]);
+            runFirst = s;
+            runLast = s;
+          }
+          if (this.#attempts[i] < 255) this.#attempts[i]++;
+          due = this.#init.nakReport
+            ? now + this.#retryUs(now, this.#deadline[i], this.#attempts[i])
+            : Infinity;
+          this.#nakDue[i] = due;
+        }
+        if (due < next) next = due;
+        if (s === last) break;
+      }
+    }
+    if (runFirst !== -1) ranges.push([runFirst, runLast]);
+    this.#nextNakUs = next;
+    if (ranges.length) this.#sendNak(now, ranges);
+  }
+
+  /**
+   * How long to wait before asking again for a loss due at `deadline` that was asked for
+   * `attempts` times.
+   */
+  #retryUs(now: number, deadline: number, attempts: number): number {
+    const rtt = this.#io.rtt;
+    // Until an RTT has been measured, libsrt's guess (100 ms +- 50) would hold re-requests
+    // back for far too long on a short path; ask at a fixed 10 ms instead.
+    if (!rtt.measured) return UNMEASURED_NAK_INTERVAL_US;
+    const last = deadline - rtt.rttUs; // a NAK after this cannot bring the packet in time
+    const dense = Math.max(DENSE_NAK_MIN_US, rtt.rttUs / 8);
+    if (now + dense > last + rtt.rttUs / 2) return Infinity; // hopeless: TLPKTDROP will skip it
+    const round = rtt.rttUs + Math.max(rtt.rttVarUs, NAK_MARGIN_US) + NAK_MARGIN_US;
+    const p = Math.max(MIN_LOSS_RATE, this.#expected > 0 ? this.#lost / this.#expected : 0);
+    const attemptFails = 1 - (1 - p) * (1 - p); // the NAK or the retransmission is lost
+    const needed = Math.min(64, Math.ceil(TARGET_FAILURE_LOG / Math.log(attemptFails)));
+    const remaining = Math.max(1, needed - attempts);
+    if (now + round + remaining * dense <= last) return round;
+    return dense;
+  }
+
   #measureArrival(now: number, seq: number, bytes: number): void {
     this.#rateWindowPkts++;
     this.#rateWindowBytes += bytes + HEADER_SIZE;
@@ -286,10 +535,14 @@ export class LiveReceiver {
       const gap = now - this.#probeArrivalUs;
       this.#probeArrivalUs = -1;
       if (gap > 0) {
-        this.#probeIntervals.push(gap);
-        if (this.#probeIntervals.length > 16) this.#probeIntervals.shift();
-        const sorted = [...this.#probeIntervals].sort((a, b) => a - b);
-        this.#linkCapacity = Math.round(1e6 / sorted[sorted.length >> 1]);
+        this.#probeIntervals[this.#probeNext] = gap;
+        this.#probeNext = (this.#probeNext + 1) & 15;
+        if (this.#probeCount < 16) this.#probeCount++;
+        const n = this.#probeCount;
+        const sorted = this.#probeSorted;
+        for (let i = 0; i < n; i++) sorted[i] = this.#probeIntervals[i];
+        sorted.subarray(0, n).sort();
+        this.#linkCapacity = Math.round(1e6 / sorted[n >> 1]);
       }
     }
   }
@@ -352,7 +605,7 @@ export class LiveReceiver {
         lastAckSeq: ack,
         rtt: rtt.rttUs,
         rttVar: rtt.rttVarUs,
-        availableBuffer: Math.max(2, this.#mask + 1 - this.#count),
+        availableBuffer: Math.max(2, this.#available()),
         packetRate: this.#pktRate,
         linkCapacity: this.#linkCapacity,
         byteRate: this.#byteRate,
@@ -364,12 +617,6 @@ export class LiveReceiver {
     this.#io.counters.pktSentNAKTotal++;
     this.#io.sendControl(now, { type: ControlType.NAK, losses: ranges });
   }
-
-  #nakIntervalUs(): number {
-    const rtt = this.#io.rtt;
-    // Until an RTT has been measured, libsrt's guess (100 ms +- 50) would hold the first
-    // re-request back by 150 ms; ask again at the minimum interval instead.
-    if (!rtt.measured) return MIN_NAK_INTERVAL_US;
-    return Math.max(rtt.timeoutUs / 2, MIN_NAK_INTERVAL_US);
-  }
 }
+
+const EMPTY = new Uint8Array(0);

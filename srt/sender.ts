@@ -1,7 +1,15 @@
 /**
  * The sending half of a live-mode connection: the send buffer indexed by sequence number,
- * the loss list fed by NAKs, retransmission (before new data, with the R flag), release on
- * ACK, libsrt's too-late drop announced with DROPREQ, and tail retransmission.
+ * LiveCC pacing (`pacer.ts`), the flow window, the loss list fed by NAKs, retransmission
+ * (before new data, with the R flag), release on ACK, libsrt's too-late drop announced with
+ * DROPREQ, and tail retransmission.
+ *
+ * Packets handed to {@linkcode LiveSender.send} enter the buffer at once (that is where their
+ * timestamp is taken) and leave when the pacer and the peer's flow window allow; each wake-up
+ * releases every packet whose turn has come. Buffer slots are reused: in steady state (same
+ * payload size) sending a packet allocates nothing. A datagram handed to the adapter stays
+ * untouched until the packet is acknowledged or dropped, except that a retransmission sets its
+ * R flag in place.
  *
  * @module
  */
@@ -9,7 +17,6 @@
 import { type ConnectionIo, pow2, SYN_INTERVAL_US } from "./_io.ts";
 import type { LossRange } from "./nak.ts";
 import {
-  dataSeq,
   HEADER_SIZE,
   makeMsgWord,
   PacketPosition,
@@ -18,11 +25,17 @@ import {
 } from "./data_packet.ts";
 import { ControlType } from "./control_packet.ts";
 import { LossList } from "./loss_list.ts";
+import { LivePacer, type PacerConfig } from "./pacer.ts";
 import { msgInc, seqCmp, seqInc, seqOff } from "./seq.ts";
 import { toTimestamp } from "./timestamp.ts";
 
 /** At most this many packets are resent at once by the tail retransmission. */
 const TAIL_REXMIT_MAX = 64;
+/** A packet is not resent twice within this time (two NAKs crossing), in us. */
+const REXMIT_GUARD_US = 1_000;
+
+/** The encryption hook of the connection, when it has one (see `_io.ts`). */
+type CryptoHook = { encrypt?(now: number, datagram: Uint8Array, seq: number): void };
 
 /** Parameters of a {@linkcode LiveSender}. */
 export interface SenderInit {
@@ -36,6 +49,32 @@ export interface SenderInit {
   readonly peerLatencyUs: number;
   /** The peer's socket ID, written into every packet. */
   readonly peerSocketId: number;
+  /** The peer's flow window (packets) from the handshake. */
+  readonly peerFlowWindow?: number;
+  /** Bandwidth settings for pacing; default: libsrt's (infinite MAXBW). */
+  readonly pacing?: PacerConfig;
+  /** Nominal payload size. */
+  readonly payloadSize?: number;
+}
+
+/** Instantaneous sender figures for statistics. */
+export interface SenderGauges {
+  /** Packets sent and not yet acknowledged. */
+  readonly pktFlightSize: number;
+  /** Packets in the buffer (in flight or waiting). */
+  readonly pktSndBuf: number;
+  /** Payload bytes in the buffer. */
+  readonly byteSndBuf: number;
+  /** Time span of the buffer (ms). */
+  readonly msSndBuf: number;
+  /** Free buffer in bytes at the payload size. */
+  readonly byteAvailSndBuf: number;
+  /** The window the peer allows (packets). */
+  readonly pktFlowWindow: number;
+  /** The send period (us). */
+  readonly usPktSndPeriod: number;
+  /** The bandwidth ceiling (bytes/s). */
+  readonly maxBw: number;
 }
 
 /** The sending half of a connection. */
@@ -43,16 +82,26 @@ export class LiveSender {
   #io: ConnectionIo;
   #startUs: number;
   #peerSocketId: number;
-  #nextSeq: number;
+  #payloadSize: number;
+  #nextSeq: number; // next sequence number to assign
+  #sendNext: number; // next sequence number to transmit for the first time
   #msgNo = 1;
   #lastAck: number;
   #buf: (Uint8Array | undefined)[];
-  #time: Float64Array;
+  #spare: (Uint8Array | undefined)[]; // released buffers, reused by the next packet in the slot
+  #origin: Float64Array;
+  #lastTx: Float64Array;
   #mask: number;
+  #bytes = 0;
   #loss = new LossList();
+  #pacer: LivePacer;
+  #peerFc: number;
+  #peerAvail: number;
   #dropThresholdUs: number;
   #lastDataSendUs = -Infinity;
-  #lastAckProgressUs: number;
+  #lastNewSendUs = -Infinity;
+  #lastTailUs = -Infinity;
+  #busySinceUs = -1;
 
   /** Creates the sender. */
   constructor(now: number, init: SenderInit, io: ConnectionIo) {
@@ -60,14 +109,24 @@ export class LiveSender {
     this.#startUs = init.startUs;
     this.#peerSocketId = init.peerSocketId;
     this.#nextSeq = init.initialSeq;
+    this.#sendNext = init.initialSeq;
     this.#lastAck = init.initialSeq;
+    this.#payloadSize = init.payloadSize ?? 1316;
     const cap = pow2(init.bufferPackets);
     this.#buf = new Array(cap);
-    this.#time = new Float64Array(cap);
+    this.#spare = new Array(cap);
+    this.#origin = new Float64Array(cap);
+    this.#lastTx = new Float64Array(cap);
     this.#mask = cap - 1;
+    this.#peerFc = init.peerFlowWindow ?? 25600;
+    this.#peerAvail = this.#peerFc;
+    this.#pacer = new LivePacer(
+      init.pacing ?? { maxBw: -1, inputBw: 0, minInputBw: 0, oheadBw: 25 },
+      this.#payloadSize,
+    );
     // libsrt: max(peer latency + SNDDROPDELAY(0), 1000 ms) + 2 x SYN interval.
     this.#dropThresholdUs = Math.max(init.peerLatencyUs, 1_000_000) + 2 * SYN_INTERVAL_US;
-    this.#lastAckProgressUs = now;
+    void now;
   }
 
   /** Packets sent and not yet acknowledged. */
@@ -80,11 +139,46 @@ export class LiveSender {
     return this.#lastDataSendUs;
   }
 
-  /** Sends one payload as a solo live-mode message. */
+  /** The pacer (send period, bandwidth). */
+  get pacer(): LivePacer {
+    return this.#pacer;
+  }
+
+  /** Instantaneous figures for statistics. */
+  gauges(): SenderGauges {
+    const n = seqOff(this.#lastAck, this.#nextSeq);
+    let span = 0;
+    if (n > 0) {
+      const last = (this.#nextSeq - 1) & 0x7fffffff;
+      span = this.#origin[last & this.#mask] - this.#origin[this.#lastAck & this.#mask];
+    }
+    return {
+      pktFlightSize: Math.max(0, seqOff(this.#lastAck, this.#sendNext)),
+      pktSndBuf: n,
+      byteSndBuf: this.#bytes,
+      msSndBuf: span / 1000,
+      byteAvailSndBuf: (this.#mask + 1 - n) * this.#payloadSize,
+      pktFlowWindow: this.#window(),
+      usPktSndPeriod: this.#pacer.periodUs,
+      maxBw: this.#pacer.maxBw,
+    };
+  }
+
+  /** Time (us) the sender has had data to send, up to `now`. */
+  busyUs(now: number): number {
+    return this.#busySinceUs < 0 ? 0 : now - this.#busySinceUs;
+  }
+
+  /** Queues one payload as a solo live-mode message and sends what the pacer allows. */
   send(now: number, payload: Uint8Array): void {
     const seq = this.#nextSeq;
     if (seqOff(this.#lastAck, seq) > this.#mask) this.#dropOldest(now, 1);
-    const d = new Uint8Array(HEADER_SIZE + payload.length);
+    const idle = !this.#hasWork();
+    const slot = seq & this.#mask;
+    const size = HEADER_SIZE + payload.length;
+    let d = this.#spare[slot];
+    if (d === undefined || d.length !== size) d = new Uint8Array(size);
+    else this.#spare[slot] = undefined;
     writeDataHeader(
       d,
       seq,
@@ -93,108 +187,183 @@ export class LiveSender {
       this.#peerSocketId,
     );
     d.set(payload, HEADER_SIZE);
-    const slot = seq & this.#mask;
+    // Encrypted once, here: retransmissions reuse the ciphertext.
+    (this.#io as CryptoHook).encrypt?.(now, d, seq);
     this.#buf[slot] = d;
-    this.#time[slot] = now;
+    this.#origin[slot] = now;
+    this.#bytes += payload.length;
     this.#nextSeq = seqInc(seq);
     this.#msgNo = msgInc(this.#msgNo);
-    this.#io.counters.pktSentUniqueTotal++;
-    this.#transmit(now, d);
+    if (this.#busySinceUs < 0) this.#busySinceUs = now;
+    this.#pacer.onInput(now, payload.length);
+    if (idle) this.#pacer.restart(now);
+    this.#pump(now);
   }
 
-  /** Handles the acknowledged sequence number of an ACK: releases everything before it. */
-  onAck(now: number, ack: number): void {
-    // Ignore ACKs that go backwards or beyond what was sent.
-    if (seqCmp(ack, this.#lastAck) <= 0 || seqCmp(ack, this.#nextSeq) > 0) return;
-    for (let s = this.#lastAck; s !== ack; s = seqInc(s)) this.#buf[s & this.#mask] = undefined;
-    this.#lastAck = ack;
-    this.#loss.removeBefore(ack);
-    this.#lastAckProgressUs = now;
+  /**
+   * Handles an ACK: releases everything before the acknowledged sequence number; a full ACK
+   * also updates the flow window from the peer's free buffer.
+   */
+  onAck(now: number, ack: number, availableBuffer?: number): void {
+    if (availableBuffer !== undefined) this.#peerAvail = availableBuffer;
+    this.#pacer.update();
+    if (seqCmp(ack, this.#lastAck) > 0 && seqCmp(ack, this.#sendNext) <= 0) {
+      this.#release(ack, now);
+      this.#loss.removeBefore(ack);
+    }
+    this.#pump(now);
   }
 
-  /** Handles a loss report: queues the ranges still in the buffer and retransmits them. */
+  /** Handles a loss report: queues the ranges still in the buffer for retransmission. */
   onNak(now: number, losses: readonly LossRange[]): void {
     const c = this.#io.counters;
+    const idle = !this.#hasWork();
     for (const [first, last] of losses) {
       let a = first;
       let b = last;
-      if (seqCmp(b, this.#lastAck) < 0 || seqCmp(a, this.#nextSeq) >= 0) continue;
+      if (seqCmp(b, this.#lastAck) < 0 || seqCmp(a, this.#sendNext) >= 0) continue;
       if (seqCmp(a, this.#lastAck) < 0) a = this.#lastAck;
-      if (seqCmp(b, this.#nextSeq) >= 0) b = (this.#nextSeq - 1) & 0x7fffffff;
+      if (seqCmp(b, this.#sendNext) >= 0) b = (this.#sendNext - 1) & 0x7fffffff;
       c.pktSndLossTotal += seqOff(a, b) + 1;
       this.#loss.insert(a, b);
     }
-    this.#retransmit(now);
+    if (idle) this.#pacer.restart(now);
+    this.#pump(now);
   }
 
-  /** Runs the sender's timers: too-late drop and tail retransmission. */
+  /** Runs the sender's timers: paced sending, too-late drop and tail retransmission. */
   handleTimeout(now: number): void {
     this.#dropTooLate(now);
+    this.#pump(now);
     this.#retransmitTail(now);
   }
 
   /** The sender's next deadline (us), or Infinity. */
   pollTimeout(): number {
-    if (seqCmp(this.#lastAck, this.#nextSeq) >= 0) return Infinity;
-    const tail = Math.max(this.#lastDataSendUs, this.#lastAckProgressUs) + this.#rtoUs();
-    const drop = this.#time[this.#lastAck & this.#mask] + this.#dropThresholdUs;
-    return Math.min(tail, drop);
+    let t = this.#hasWork() && this.#canSend() ? this.#pacer.nextUs : Infinity;
+    if (seqCmp(this.#lastAck, this.#nextSeq) >= 0) return t;
+    const drop = this.#origin[this.#lastAck & this.#mask] + this.#dropThresholdUs;
+    if (drop < t) t = drop;
+    if (seqCmp(this.#lastAck, this.#sendNext) < 0) {
+      const tail = Math.max(this.#lastNewSendUs, this.#lastTailUs) + this.#tailDelayUs();
+      if (tail < t) t = tail;
+    }
+    return t;
   }
 
   /** Forgets every buffered packet (on close). */
   clear(): void {
     this.#buf.fill(undefined);
+    this.#spare.fill(undefined);
+    this.#loss.clear();
   }
 
-  #transmit(now: number, d: Uint8Array): void {
-    this.#lastDataSendUs = now;
-    this.#io.transmitData(now, d);
+  #hasWork(): boolean {
+    return this.#loss.size > 0 || this.#sendNext !== this.#nextSeq;
   }
 
-  #retransmit(now: number): void {
+  #canSend(): boolean {
+    return this.#loss.size > 0 || seqOff(this.#lastAck, this.#sendNext) < this.#window();
+  }
+
+  /** The peer's window: its flow window, bounded by its free buffer as last reported. */
+  #window(): number {
+    return Math.min(this.#peerFc, Math.max(this.#peerAvail, 2));
+  }
+
+  /** Sends retransmissions first, then new packets, as long as the pacer allows. */
+  #pump(now: number): void {
     const c = this.#io.counters;
-    for (let s = this.#loss.popFirst(); s !== -1; s = this.#loss.popFirst()) {
-      const d = this.#buf[s & this.#mask];
-      if (!d || dataSeq(d) !== s) continue;
-      const copy = d.slice();
-      setRetransmitted(copy, true);
-      c.pktRetransTotal++;
-      c.byteRetransTotal += copy.length - HEADER_SIZE;
-      this.#transmit(now, copy);
+    const pacer = this.#pacer;
+    while (pacer.nextUs <= now) {
+      if (this.#loss.size > 0) {
+        const s = this.#loss.popFirst();
+        const slot = s & this.#mask;
+        const d = this.#buf[slot];
+        if (d === undefined || seqCmp(s, this.#lastAck) < 0) continue;
+        if (now - this.#lastTx[slot] < REXMIT_GUARD_US) continue;
+        setRetransmitted(d, true);
+        c.pktRetransTotal++;
+        c.byteRetransTotal += d.length - HEADER_SIZE;
+        this.#transmit(now, slot, d);
+        continue;
+      }
+      if (this.#sendNext === this.#nextSeq) break;
+      if (seqOff(this.#lastAck, this.#sendNext) >= this.#window()) break;
+      const slot = this.#sendNext & this.#mask;
+      const d = this.#buf[slot]!;
+      this.#sendNext = seqInc(this.#sendNext);
+      c.pktSentUniqueTotal++;
+      c.byteSentUniqueTotal += d.length - HEADER_SIZE;
+      this.#lastNewSendUs = now;
+      this.#transmit(now, slot, d);
     }
   }
 
-  /** How long unacknowledged data may sit before it is resent unasked (libsrt's RTO, one round). */
-  #rtoUs(): number {
-    return this.#io.rtt.timeoutUs + 2 * SYN_INTERVAL_US;
+  #transmit(now: number, slot: number, d: Uint8Array): void {
+    this.#lastDataSendUs = now;
+    this.#lastTx[slot] = now;
+    this.#pacer.onSent(now, d.length - HEADER_SIZE);
+    this.#io.transmitData(now, d);
+  }
+
+  /** Frees every slot before `upTo` and moves the acknowledged point there. */
+  #release(upTo: number, now: number): void {
+    for (let s = this.#lastAck; s !== upTo; s = seqInc(s)) {
+      const slot = s & this.#mask;
+      const d = this.#buf[slot];
+      if (d !== undefined) {
+        this.#bytes -= d.length - HEADER_SIZE;
+        this.#spare[slot] = d;
+        this.#buf[slot] = undefined;
+      }
+    }
+    this.#lastAck = upTo;
+    if (seqCmp(this.#sendNext, upTo) < 0) this.#sendNext = upTo;
+    if (upTo === this.#nextSeq && this.#busySinceUs >= 0) {
+      this.#io.counters.usSndDurationTotal += now - this.#busySinceUs;
+      this.#busySinceUs = -1;
+    }
+  }
+
+  /** How long the sender waits, after it went quiet, before resending unacknowledged data. */
+  #tailDelayUs(): number {
+    const rtt = this.#io.rtt;
+    // A full ACK may wait up to one SYN interval at the receiver.
+    return rtt.rttUs + Math.max(rtt.rttVarUs, 1_000) + SYN_INTERVAL_US + 1_000;
   }
 
   /**
    * A lost packet at the end of a burst is never NAKed (no later packet reveals the gap), so
-   * once the sender has gone quiet for an RTO with data still unacknowledged, it resends that
-   * data unasked.
+   * once the sender has sent nothing new for a while with data still unacknowledged, it resends
+   * that data unasked, and again after each further quiet period.
    */
   #retransmitTail(now: number): void {
-    if (seqCmp(this.#lastAck, this.#nextSeq) >= 0) return;
-    const rto = this.#rtoUs();
-    if (now - this.#lastDataSendUs < rto || now - this.#lastAckProgressUs < rto) return;
+    if (seqCmp(this.#lastAck, this.#sendNext) >= 0) return;
+    const delay = this.#tailDelayUs();
+    if (now - Math.max(this.#lastNewSendUs, this.#lastTailUs) < delay) return;
+    this.#lastTailUs = now;
     let n = 0;
     for (
       let s = this.#lastAck;
-      seqCmp(s, this.#nextSeq) < 0 && n < TAIL_REXMIT_MAX;
+      seqCmp(s, this.#sendNext) < 0 && n < TAIL_REXMIT_MAX;
       s = seqInc(s)
     ) {
+      if (now - this.#lastTx[s & this.#mask] < delay) continue;
       this.#loss.insert(s, s);
       n++;
     }
-    this.#retransmit(now);
+    if (n > 0) {
+      this.#pacer.restart(now);
+      this.#pump(now);
+    }
   }
 
   #dropTooLate(now: number): void {
     let n = 0;
     let s = this.#lastAck;
     while (
-      seqCmp(s, this.#nextSeq) < 0 && now - this.#time[s & this.#mask] >= this.#dropThresholdUs
+      seqCmp(s, this.#nextSeq) < 0 && now - this.#origin[s & this.#mask] >= this.#dropThresholdUs
     ) {
       s = seqInc(s);
       n++;
@@ -208,14 +377,12 @@ export class LiveSender {
     const first = this.#lastAck;
     let s = first;
     for (let i = 0; i < n; i++) {
-      const slot = s & this.#mask;
-      const d = this.#buf[slot];
+      const d = this.#buf[s & this.#mask];
       if (d) c.byteSndDropTotal += d.length - HEADER_SIZE;
-      this.#buf[slot] = undefined;
       s = seqInc(s);
     }
     c.pktSndDropTotal += n;
-    this.#lastAck = s;
+    this.#release(s, now);
     this.#loss.removeBefore(s);
     this.#io.sendControl(now, {
       type: ControlType.DROPREQ,

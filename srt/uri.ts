@@ -61,6 +61,12 @@ const SETTERS: Record<string, Setter> = {
   tlpktdrop: bool((o, b) => (o.tooLatePacketDrop = b)),
   nakreport: bool((o, b) => (o.nakReport = b)),
   linger: int(0, 3_600_000, (o, n) => (o.linger = n)),
+  maxbw: int(-1, Number.MAX_SAFE_INTEGER, (o, n) => (o.maxBw = n)),
+  inputbw: int(0, Number.MAX_SAFE_INTEGER, (o, n) => (o.inputBw = n)),
+  mininputbw: int(0, Number.MAX_SAFE_INTEGER, (o, n) => (o.minInputBw = n)),
+  oheadbw: int(5, 100, (o, n) => (o.oheadBw = n)),
+  lossmaxttl: int(0, 1 << 20, (o, n) => (o.lossMaxTtl = n)),
+  drifttracer: bool((o, b) => (o.driftTracer = b)),
   passphrase: (o, v, key) => {
     const n = new TextEncoder().encode(v).length;
     if (n < PASSPHRASE_MIN_BYTES || n > PASSPHRASE_MAX_BYTES) {
