@@ -261,12 +261,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     `link (seed ${o.seed}): ${relay.forward.dropped} of ${relay.forward.received} datagrams ` +
     `dropped caller->listener, ${relay.backward.dropped} of ${relay.backward.received} ` +
     `listener->caller`,
-    `caller:   ${sideLine("", sendStats, true).trim()}, RTT ${
-      (sendStats?.msRTT ?? 0).toFixed(1)
-    } ms`,
-    `listener: ${sideLine("", recvStats, false).trim()}, retransmitted ${
-      recvStats?.pktRcvRetransTotal ?? 0
-    }`,
+    `caller:   ${sendStats?.pktSentUniqueTotal ?? 0} packets, ` +
+    `${sendStats?.pktRetransTotal ?? 0} retransmitted (NAKed ${sendStats?.pktSndLossTotal ?? 0}), ${
+      sendStats?.pktSndDropTotal ?? 0
+    } dropped, RTT ${(sendStats?.msRTT ?? 0).toFixed(1)} ms`,
+    `listener: ${recvStats?.pktRecvUniqueTotal ?? 0} packets, ` +
+    `${recvStats?.pktRcvLossTotal ?? 0} lost and ${
+      (recvStats?.pktRcvDropTotal ?? 0) === 0 ? "all recovered" : "not all recovered"
+    }, ${recvStats?.pktRcvRetransTotal ?? 0} retransmissions received, ` +
+    `${recvStats?.pktRcvDropTotal ?? 0} dropped as too late`,
     `input:  ${input.length} bytes  sha256 ${inputSha}`,
     `output: ${sink.bytes} bytes  sha256 ${outputSha}`,
     same

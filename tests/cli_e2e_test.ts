@@ -549,6 +549,28 @@ test("tsrt inspect of an SRT listener reports SRT health and the TS analysis", {
   }
 });
 
+test("the demo proves output == input over a lossy link and exits 0", {
+  timeout: 60_000,
+}, async () => {
+  const demo = join(ROOT, "cli/demo.ts");
+  const args = ["--loops", "1", "--loss", "5", "--delay", "10", "--seed", "3"];
+  const p = isDeno
+    ? spawnPeer(process.execPath, ["run", "-A", "--config", join(ROOT, "deno.json"), demo, ...args])
+    : spawnPeer(process.execPath, [demo, ...args]);
+  try {
+    const exit = await p.exited;
+    assert.equal(exit.code, 0, p.output);
+    assert.match(p.stdout, /PID 256 h264 video High 640x360/);
+    assert.match(p.stdout, /input: {2}715904 bytes {2}sha256 d39b44c89f5c51ed/);
+    assert.match(p.stdout, /output: 715904 bytes {2}sha256 d39b44c89f5c51ed/);
+    assert.match(p.stdout, /IDENTICAL/);
+    const dropped = /link \(seed 3\): (\d+) of/.exec(p.stdout);
+    assert.ok(dropped && Number(dropped[1]) > 0, "the relay dropped datagrams");
+  } finally {
+    await stopAllPeers();
+  }
+});
+
 /** bun: the running runtime, else on PATH or $TSRT_BUN. */
 function locateBun(): string | undefined {
   if (isBun) return process.execPath;
