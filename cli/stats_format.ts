@@ -21,7 +21,7 @@ export const STATS_FIELDS: readonly string[] = [
   "pktRcvLossTotal",
   "pktRcvRetransTotal",
   "pktRcvDropTotal",
-  "pktRcvBelated",
+  "pktRcvBelatedTotal",
   "byteSentTotal",
   "byteRecvTotal",
   "mbpsSendRate",
