@@ -12,7 +12,18 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, listen, RejectReason, type SrtSocket } from "../mod.ts";
+import { connect, listen, RejectReason } from "../mod.ts";
+import {
+  assertSameBytes,
+  CHUNK,
+  chunks,
+  collect,
+  concat,
+  fixture,
+  FIXTURE_PATH,
+  paced,
+  readAll,
+} from "./_stream.ts";
 import {
   assertCleanDissection,
   decodeSrt,
@@ -25,54 +36,7 @@ import {
   stopAllPeers,
 } from "./_peers.ts";
 
-const FIXTURE = new URL("./fixtures/av_h264_aac_3s.ts", import.meta.url).pathname;
-const fixture = new Uint8Array(readFileSync(FIXTURE));
-const FIXTURE_MS = 3000;
-const CHUNK = 1316;
-const chunks: Uint8Array[] = [];
-for (let off = 0; off < fixture.length; off += CHUNK) {
-  chunks.push(fixture.subarray(off, Math.min(off + CHUNK, fixture.length)));
-}
-
 const peers = locatePeers("srt-live-transmit", "ffmpeg", "tshark");
-
-/** Sends the chunks spread evenly over `totalMs` (the fixture's real duration), in 5 ms bursts. */
-async function paced(send: (chunk: Uint8Array) => void | Promise<void>, totalMs = FIXTURE_MS) {
-  const start = performance.now();
-  let i = 0;
-  while (i < chunks.length) {
-    const due = Math.min(
-      chunks.length,
-      Math.ceil(((performance.now() - start) / totalMs) * chunks.length),
-    );
-    for (; i < due; i++) await send(chunks[i]);
-    if (i < chunks.length) await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Reads a socket to its end, concatenated. */
-async function readAll(socket: SrtSocket): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const p of socket.readable) parts.push(p.slice());
-  return concat(parts);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-function assertSameBytes(got: Uint8Array, want: Uint8Array, what: string): void {
-  assert.equal(got.length, want.length, `${what}: ${got.length} bytes, want ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] !== want[i]) assert.fail(`${what}: first difference at byte ${i}`);
-  }
-}
 
 test("srt-live-transmit caller -> tsrt listener: stream ID seen, MPEG-TS arrives byte-exact", {
   skip: peers.skip,
@@ -102,21 +66,9 @@ test("srt-live-transmit caller -> tsrt listener: stream ID seen, MPEG-TS arrives
     const socket = (await server.accept())!;
     assert.equal(seenId, streamId);
     assert.equal(socket.streamId, streamId);
-    const parts: Uint8Array[] = [];
-    let bytes = 0;
-    let resolveAll!: () => void;
-    const all = new Promise<void>((r) => (resolveAll = r));
-    void (async () => {
-      for await (const p of socket.readable) {
-        parts.push(p.slice());
-        bytes += p.length;
-        if (bytes >= fixture.length) resolveAll();
-      }
-      resolveAll();
-    })();
+    const received = collect(socket, fixture.length);
     await paced((c) => feeder.send(c, inPort));
-    await Promise.race([all, caller.exited]);
-    assertSameBytes(concat(parts), fixture, "received by tsrt");
+    assertSameBytes(await received.done, fixture, "received by tsrt");
     const s = socket.stats();
     assert.equal(s.pktRcvDropTotal, 0);
     assert.equal(s.msRcvTsbPdDelay, 120);
@@ -196,7 +148,7 @@ test("ffmpeg -re caller -> tsrt listener: everything ffmpeg sends arrives byte-e
       "-loglevel",
       "error",
       "-i",
-      FIXTURE,
+      FIXTURE_PATH,
       "-c",
       "copy",
       "-f",
@@ -211,7 +163,7 @@ test("ffmpeg -re caller -> tsrt listener: everything ffmpeg sends arrives byte-e
       "error",
       "-re",
       "-i",
-      FIXTURE,
+      FIXTURE_PATH,
       "-c",
       "copy",
       "-f",
