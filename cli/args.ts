@@ -149,10 +149,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let command: CliCommand = "relay";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--") {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
+    // `deno task tsrt -- ...` passes the "--" on; URIs never need it (use file:// for a path
+    // that starts with "-"), so it is ignored.
+    if (arg === "--") continue;
     if (arg === "-" || !arg.startsWith("-") || /^-\d/.test(arg)) {
       if (positional.length === 0 && command === "relay" && arg === "inspect") {
         command = "inspect";

@@ -98,7 +98,9 @@ test("parseArgs() rejects bad command lines with a UsageError naming the problem
   }
 });
 
-test("parseArgs() treats everything after -- as positional", () => {
-  const a = parseArgs(["--", "-x.ts", "-"]);
-  assert.equal(a.input, "-x.ts");
+test("parseArgs() ignores -- (deno task passes it on)", () => {
+  const a = parseArgs(["--", "-v", "udp://:5000", "--", "-"]);
+  assert.equal(a.verbosity, 2);
+  assert.equal(a.input, "udp://:5000");
+  assert.equal(a.output, "-");
 });
