@@ -397,8 +397,8 @@ export class SrtConnection {
   stats(now: number, options: StatsOptions = {}): SrtStats {
     const r = this.#receiver?.gauges();
     const snd = this.#sender?.gauges();
+    this.#sender?.flushBusy(now);
     const totals = { ...this.#counters };
-    totals.usSndDurationTotal += this.#sender?.busyUs(now) ?? 0;
     // Link capacity: measured here when receiving, reported by the peer's ACKs when sending.
     const capacity = Math.max(r?.linkCapacity ?? 0, this.#peerLinkCapacity);
     const window = snd?.pktFlowWindow ?? this.#peerFlowWindow;

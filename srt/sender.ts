@@ -29,8 +29,6 @@ import { LivePacer, type PacerConfig } from "./pacer.ts";
 import { msgInc, seqCmp, seqInc, seqOff } from "./seq.ts";
 import { toTimestamp } from "./timestamp.ts";
 
-/** At most this many packets are resent at once by the tail retransmission. */
-const TAIL_REXMIT_MAX = 64;
 /** A packet is not resent twice within this time (two NAKs crossing), in us. */
 const REXMIT_GUARD_US = 1_000;
 
@@ -100,7 +98,9 @@ export class LiveSender {
   #dropThresholdUs: number;
   #lastDataSendUs = -Infinity;
   #lastNewSendUs = -Infinity;
-  #lastTailUs = -Infinity;
+  #tailNextUs = -Infinity;
+  #tailCount: Uint8Array; // per slot: unasked retransmissions so far
+  #peerLatencyUs: number;
   #busySinceUs = -1;
 
   /** Creates the sender. */
@@ -117,6 +117,7 @@ export class LiveSender {
     this.#spare = new Array(cap);
     this.#origin = new Float64Array(cap);
     this.#lastTx = new Float64Array(cap);
+    this.#tailCount = new Uint8Array(cap);
     this.#mask = cap - 1;
     this.#peerFc = init.peerFlowWindow ?? 25600;
     this.#peerAvail = this.#peerFc;
@@ -124,6 +125,7 @@ export class LiveSender {
       init.pacing ?? { maxBw: -1, inputBw: 0, minInputBw: 0, oheadBw: 25 },
       this.#payloadSize,
     );
+    this.#peerLatencyUs = init.peerLatencyUs;
     // libsrt: max(peer latency + SNDDROPDELAY(0), 1000 ms) + 2 x SYN interval.
     this.#dropThresholdUs = Math.max(init.peerLatencyUs, 1_000_000) + 2 * SYN_INTERVAL_US;
     void now;
@@ -164,9 +166,11 @@ export class LiveSender {
     };
   }
 
-  /** Time (us) the sender has had data to send, up to `now`. */
-  busyUs(now: number): number {
-    return this.#busySinceUs < 0 ? 0 : now - this.#busySinceUs;
+  /** Adds the time the sender has had data to send, up to `now`, to `usSndDurationTotal`. */
+  flushBusy(now: number): void {
+    if (this.#busySinceUs < 0 || now <= this.#busySinceUs) return;
+    this.#io.counters.usSndDurationTotal += now - this.#busySinceUs;
+    this.#busySinceUs = now;
   }
 
   /** Queues one payload as a solo live-mode message and sends what the pacer allows. */
@@ -191,6 +195,7 @@ export class LiveSender {
     (this.#io as CryptoHook).encrypt?.(now, d, seq);
     this.#buf[slot] = d;
     this.#origin[slot] = now;
+    this.#tailCount[slot] = 0;
     this.#bytes += payload.length;
     this.#nextSeq = seqInc(seq);
     this.#msgNo = msgInc(this.#msgNo);
@@ -245,7 +250,7 @@ export class LiveSender {
     const drop = this.#origin[this.#lastAck & this.#mask] + this.#dropThresholdUs;
     if (drop < t) t = drop;
     if (seqCmp(this.#lastAck, this.#sendNext) < 0) {
-      const tail = Math.max(this.#lastNewSendUs, this.#lastTailUs) + this.#tailDelayUs();
+      const tail = Math.max(this.#lastNewSendUs + this.#tailDelayUs(), this.#tailNextUs);
       if (tail < t) t = tail;
     }
     return t;
@@ -296,6 +301,7 @@ export class LiveSender {
       c.pktSentUniqueTotal++;
       c.byteSentUniqueTotal += d.length - HEADER_SIZE;
       this.#lastNewSendUs = now;
+      this.#tailNextUs = -Infinity;
       this.#transmit(now, slot, d);
     }
   }
@@ -334,29 +340,34 @@ export class LiveSender {
   }
 
   /**
-   * A lost packet at the end of a burst is never NAKed (no later packet reveals the gap), so
-   * once the sender has sent nothing new for a while with data still unacknowledged, it resends
-   * that data unasked, and again after each further quiet period.
+   * A lost packet at the end of a burst is never NAKed: no later packet reveals the gap. So
+   * once the sender has sent nothing new for an RTT plus an ACK interval with data still
+   * unacknowledged, it resends its newest packet unasked (a tail-loss probe: if it arrives,
+   * the receiver sees and NAKs any gap before it), then, while that packet can still make its
+   * play time, again every RTT/4 (at least 2 ms), as the receiver's NAKs do near a deadline.
    */
   #retransmitTail(now: number): void {
     if (seqCmp(this.#lastAck, this.#sendNext) >= 0) return;
     const delay = this.#tailDelayUs();
-    if (now - Math.max(this.#lastNewSendUs, this.#lastTailUs) < delay) return;
-    this.#lastTailUs = now;
-    let n = 0;
-    for (
-      let s = this.#lastAck;
-      seqCmp(s, this.#sendNext) < 0 && n < TAIL_REXMIT_MAX;
-      s = seqInc(s)
-    ) {
-      if (now - this.#lastTx[s & this.#mask] < delay) continue;
-      this.#loss.insert(s, s);
-      n++;
+    if (now < this.#lastNewSendUs + delay || now < this.#tailNextUs) return;
+    const s = (this.#sendNext - 1) & 0x7fffffff;
+    const i = s & this.#mask;
+    const count = this.#tailCount[i];
+    const dense = Math.max(2_000, this.#io.rtt.rttUs / 4);
+    if (count > 0 && this.#origin[i] + this.#peerLatencyUs < now + this.#io.rtt.rttUs / 2) {
+      this.#tailNextUs = now + delay; // too late for another probe to matter
+      return;
     }
-    if (n > 0) {
-      this.#pacer.restart(now);
-      this.#pump(now);
+    const due = this.#lastTx[i] + (count === 0 ? delay : dense);
+    if (due > now) {
+      this.#tailNextUs = due;
+      return;
     }
+    this.#loss.insert(s, s);
+    if (count < 255) this.#tailCount[i] = count + 1;
+    this.#tailNextUs = now + dense;
+    this.#pacer.restart(now);
+    this.#pump(now);
   }
 
   #dropTooLate(now: number): void {

@@ -10,7 +10,7 @@ import { SrtEndpoint } from "../../srt/endpoint.ts";
 import type { ConnectionRequest } from "../../srt/listener.ts";
 import type { SrtOptions } from "../../srt/options.ts";
 import { createPrng } from "../../net/prng.ts";
-import { type LinkProfile, SimNetwork } from "./network.ts";
+import { type EndpointClock, type LinkProfile, SimNetwork } from "./network.ts";
 
 /** Address of the simulated caller. */
 export const CALLER: PeerAddress = { hostname: "10.0.0.1", port: 5000 };
@@ -34,6 +34,15 @@ export interface PairOptions {
   listener?: SrtOptions;
   forward?: LinkProfile;
   backward?: LinkProfile;
+  /** The caller's clock (rate, offset); default the simulator's. */
+  callerClock?: EndpointClock;
+  /** The listener's clock; default the simulator's. */
+  listenerClock?: EndpointClock;
+  /**
+   * The caller's initial sequence number (a test hook: the endpoint draws it from its random
+   * source, so the harness feeds that source this value at the right moment).
+   */
+  callerInitialSeq?: number;
   /** Decides on each request; accepts by default. */
   decide?: (req: ConnectionRequest) => { reject: number } | { accept: SrtOptions } | undefined;
 }
@@ -54,22 +63,27 @@ export class SimPair {
     const prng = createPrng(o.seed);
     this.sim = new SimNetwork(() => prng.next(), { delayUs: 10_000 });
     const epRng = createPrng(o.seed ^ 0x5a5a5a5a);
-    this.callerEp = new SrtEndpoint(() => epRng.nextU32());
+    const forced: number[] = [];
+    this.callerEp = new SrtEndpoint(() => forced.shift() ?? epRng.nextU32());
     this.listenerEp = new SrtEndpoint(() => epRng.nextU32());
     this.listenerEp.listen(0, o.listener ?? {});
-    this.sim.attach(CALLER, this.callerEp);
-    this.sim.attach(LISTENER, this.listenerEp);
+    this.sim.attach(CALLER, this.callerEp, o.callerClock);
+    this.sim.attach(LISTENER, this.listenerEp, o.listenerClock);
     this.sim.setLink(CALLER, LISTENER, o.forward ?? { delayUs: 10_000 });
     this.sim.setLink(LISTENER, CALLER, o.backward ?? o.forward ?? { delayUs: 10_000 });
-    this.caller = this.callerEp.connect(0, LISTENER, o.caller ?? {});
+    // connect() draws the socket ID first, then the initial sequence number.
+    if (o.callerInitialSeq !== undefined) forced.push(0x1234567, o.callerInitialSeq);
+    this.caller = this.callerEp.connect(this.sim.localNow(CALLER), LISTENER, o.caller ?? {});
+    forced.length = 0;
     const decide = o.decide ?? (() => undefined);
     this.#observe = () => {
       const now = this.sim.now;
+      const lnow = this.sim.localNow(LISTENER);
       for (let r = this.listenerEp.pollRequest(); r; r = this.listenerEp.pollRequest()) {
         this.requests.push(r);
         const d = decide(r);
-        if (d && "reject" in d) this.listenerEp.reject(now, r, d.reject);
-        else this.accepted = this.listenerEp.accept(now, r, d?.accept) ?? this.accepted;
+        if (d && "reject" in d) this.listenerEp.reject(lnow, r, d.reject);
+        else this.accepted = this.listenerEp.accept(lnow, r, d?.accept) ?? this.accepted;
         this.sim.pump(); // send the answer now, as an adapter would
       }
       const conn = this.accepted;
@@ -101,7 +115,7 @@ export class SimPair {
         new DataView(p.buffer).setUint32(0, i);
         p.fill(i & 0xff, 4);
         this.#sentAt[i] = this.sim.now;
-        this.callerEp.send(this.sim.now, this.caller, p);
+        this.callerEp.send(this.sim.localNow(CALLER), this.caller, p);
       });
     }
   }

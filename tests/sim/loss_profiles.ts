@@ -49,9 +49,14 @@ export interface ProfileResult {
  *
  * @param p the profile
  * @param seed the simulator seed
+ * @param packets how many packets to stream (default: the profile's)
  * @returns the problem found (if any) and counters
  */
-export function runLossProfile(p: LossProfile, seed: number): ProfileResult {
+export function runLossProfile(
+  p: LossProfile,
+  seed: number,
+  packets: number = p.packets,
+): ProfileResult {
   const MS = 1000;
   const latency = p.rtts * PROFILE_RTT_MS;
   const oneWay = (PROFILE_RTT_MS / 2) * MS;
@@ -63,8 +68,8 @@ export function runLossProfile(p: LossProfile, seed: number): ProfileResult {
     backward: { delayUs: oneWay, loss: p.loss },
   });
   pair.run(3000 * MS, () => pair.caller.state === "connected" && pair.accepted !== undefined);
-  pair.stream(pair.sim.now + 10 * MS, p.packets, 1 * MS);
-  pair.run(pair.sim.now + p.packets * MS + 2000 * MS);
+  pair.stream(pair.sim.now + 10 * MS, packets, 1 * MS);
+  pair.run(pair.sim.now + packets * MS + 2000 * MS);
   const snd = pair.caller.stats(pair.sim.now);
   const rcv = pair.accepted?.stats(pair.sim.now);
   const result = (problem: string | undefined): ProfileResult => ({
@@ -84,7 +89,7 @@ export function runLossProfile(p: LossProfile, seed: number): ProfileResult {
     const lag = x.deliveredUs - x.sentUs - latency * MS - oneWay;
     if (Math.abs(lag) > 1 * MS) return result(`packet ${x.index} off its TSBPD time by ${lag} us`);
   }
-  while (next < p.packets) missing.push(next++);
+  while (next < packets) missing.push(next++);
   if (missing.length) return result(`${missing.length} missing: ${missing.slice(0, 5)}`);
   return result(undefined);
 }

@@ -3,7 +3,8 @@
  * attached at addresses; datagrams between them cross a {@linkcode LinkProfile} (delay,
  * jitter, random and Gilbert-Elliott burst loss, duplication, reordering, a bandwidth cap).
  * Everything is driven by one event queue, so a run is reproducible from its seed and
- * minutes of stream take milliseconds.
+ * minutes of stream take milliseconds. Each endpoint may run on its own clock
+ * ({@linkcode EndpointClock}: a rate such as 1 + 100e-6 and an offset), to simulate drift.
  *
  * @module
  */
@@ -46,6 +47,17 @@ export interface LinkCounters {
   duplicated: number;
   /** Datagrams delivered. */
   delivered: number;
+}
+
+/**
+ * An endpoint's local clock: `local = offsetUs + rate x now`, in integer microseconds.
+ * A rate of 1.0001 is a clock running 100 ppm fast.
+ */
+export interface EndpointClock {
+  /** Clock rate against the simulator's time. Default 1. */
+  readonly rate?: number;
+  /** Local time at simulator time 0 (us). Default 0. */
+  readonly offsetUs?: number;
 }
 
 function key(a: PeerAddress): string {
@@ -100,7 +112,10 @@ export class SimNetwork {
   /** Current virtual time in microseconds. */
   now = 0;
   #queue = new EventQueue();
-  #endpoints = new Map<string, { ep: SrtEndpoint; addr: PeerAddress; wake: number }>();
+  #endpoints = new Map<
+    string,
+    { ep: SrtEndpoint; addr: PeerAddress; wake: number; rate: number; offset: number }
+  >();
   #links = new Map<string, Link>();
   #random: () => number;
   #defaultProfile: LinkProfile;
@@ -114,9 +129,25 @@ export class SimNetwork {
     this.#defaultProfile = defaultProfile;
   }
 
-  /** Attaches an endpoint at an address. */
-  attach(addr: PeerAddress, ep: SrtEndpoint): void {
-    this.#endpoints.set(key(addr), { ep, addr, wake: Infinity });
+  /** Attaches an endpoint at an address, optionally with its own clock. */
+  attach(addr: PeerAddress, ep: SrtEndpoint, clock: EndpointClock = {}): void {
+    this.#endpoints.set(key(addr), {
+      ep,
+      addr,
+      wake: Infinity,
+      rate: clock.rate ?? 1,
+      offset: clock.offsetUs ?? 0,
+    });
+  }
+
+  /** The local time of the endpoint at `addr` now (its clock, integer us). */
+  localNow(addr: PeerAddress): number {
+    const e = this.#endpoints.get(key(addr));
+    return e ? this.#local(e, this.now) : this.now;
+  }
+
+  #local(e: { rate: number; offset: number }, t: number): number {
+    return e.rate === 1 && e.offset === 0 ? t : Math.round(e.offset + e.rate * t);
   }
 
   /** Sets the profile of the direction from -> to. */
@@ -138,13 +169,19 @@ export class SimNetwork {
   pump(): void {
     for (const e of this.#endpoints.values()) {
       e.ep.drain((d, to) => this.#transmit(e.addr, to, d));
-      const t = e.ep.pollTimeout();
+      const local = e.ep.pollTimeout();
+      // The simulator time at which the endpoint's clock reaches its deadline.
+      const t = local === undefined
+        ? undefined
+        : e.rate === 1 && e.offset === 0
+        ? local
+        : Math.ceil((local - e.offset) / e.rate);
       if (t !== undefined && t < e.wake) {
         e.wake = Math.max(t, this.now);
         const when = e.wake;
         this.#queue.push(when, () => {
           if (e.wake === when) e.wake = Infinity;
-          e.ep.handleTimeout(this.now);
+          e.ep.handleTimeout(this.#local(e, this.now));
         });
       }
     }
@@ -180,7 +217,10 @@ export class SimNetwork {
     for (const t of times) {
       // Each delivery gets its own copy, as a real socket would give.
       const copy = d.slice();
-      this.#queue.push(t, () => target.ep.handleDatagram(this.now, copy, from));
+      this.#queue.push(
+        t,
+        () => target.ep.handleDatagram(this.#local(target, this.now), copy, from),
+      );
     }
   }
 }
