@@ -571,12 +571,17 @@ test("the demo proves output == input over a lossy link and exits 0", {
   }
 });
 
-/** bun: the running runtime, else on PATH or $TSRT_BUN. */
+/**
+ * bun: the running runtime, else `$TSRT_BUN`, `bun` on PATH, or the copy `.ci/run` installs
+ * into `${TMPDIR:-/tmp}/tsrt-ci-runtimes` (used when the suite runs under Deno).
+ */
 function locateBun(): string | undefined {
   if (isBun) return process.execPath;
-  const env = process.env.TSRT_BUN;
-  if (env && existsSync(env)) return env;
-  return findExecutable("bun");
+  const ciCopy = join(process.env.TMPDIR ?? "/tmp", "tsrt-ci-runtimes/node_modules/.bin/bun");
+  for (const candidate of [process.env.TSRT_BUN, findExecutable("bun"), ciCopy]) {
+    if (candidate && existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 const bun = locateBun();
