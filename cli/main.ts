@@ -20,7 +20,11 @@ import { StatusLine } from "./status_line.ts";
 import { runInspect } from "./inspect.ts";
 
 /** Process exit codes. */
-export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+export const ExitCode: { readonly OK: 0; readonly FAILURE: 1; readonly USAGE: 2 } = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+};
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve) => stream.write(text, () => resolve()));
@@ -177,6 +181,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (args.command === "inspect") {
       return await runInspect(uris.input, args, log, ac.signal);
+    }
+    if (
+      !args.realtime && uris.output?.kind === "srt" &&
+      (uris.input.kind === "file" || uris.input.kind === "stdio")
+    ) {
+      log.verbose("file input is sent as fast as it is read; --realtime paces it by its PCR");
     }
     const relay = new Relay({
       input: uris.input,
