@@ -154,7 +154,8 @@ export function describeStream(s: TsStreamSummary): string {
   if (s.frameRate) parts.push(`${Math.round(s.frameRate * 100) / 100} fps`);
   if (s.sampleRate) parts.push(`${s.sampleRate} Hz`);
   if (s.channels) parts.push(`${s.channels} ch`);
-  parts.push(`${(s.bitrate / 1e6).toFixed(2)} Mb/s`);
+  // No bitrate before a full second of wall-clock time (e.g. an unpaced file).
+  if (s.bitrate > 0) parts.push(`${(s.bitrate / 1e6).toFixed(2)} Mb/s`);
   return parts.join(" ");
 }
 
@@ -166,7 +167,8 @@ export function describeStream(s: TsStreamSummary): string {
  */
 export function describeTs(s: TsSummary): string[] {
   const lines = [
-    `MPEG-TS: ${s.packets} packets, ${(s.bitrate / 1e6).toFixed(2)} Mb/s, ` +
+    `MPEG-TS: ${s.packets} packets, ` +
+    `${s.bitrate > 0 ? `${(s.bitrate / 1e6).toFixed(2)} Mb/s` : "bitrate n/a (read with -r)"}, ` +
     `${s.programs.length} program(s)`,
   ];
   for (const p of s.programs) {
