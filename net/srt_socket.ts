@@ -9,6 +9,7 @@ import type { PeerAddress, SrtConnection } from "../srt/connection.ts";
 import type { SrtEndpoint } from "../srt/endpoint.ts";
 import type { SrtError } from "../srt/errors.ts";
 import type { SrtStats } from "../srt/stats.ts";
+import type { KmStats } from "../srt/crypto_control.ts";
 import type { UdpSocket } from "./udp.ts";
 
 /** Current monotonic time in integer microseconds. */
@@ -111,8 +112,11 @@ export class SrtSocket {
     this.#driver.flush(now);
   }
 
-  /** Statistics in libsrt's terms, plus payloads dropped because the reader fell behind. */
-  stats(): SrtStats & { readonly pktReadQueueDropped: number } {
+  /**
+   * Statistics in libsrt's terms (with the KM states SRTO_KMSTATE, SRTO_SNDKMSTATE and
+   * SRTO_RCVKMSTATE), plus payloads dropped because the reader fell behind.
+   */
+  stats(): SrtStats & KmStats & { readonly pktReadQueueDropped: number } {
     return { ...this.#conn.stats(nowUs()), pktReadQueueDropped: this.#droppedForSlowReader };
   }
 

@@ -19,6 +19,16 @@ export interface ConnectionIo {
   transmitData(now: number, datagram: Uint8Array): void;
   /** Queues a control packet for the peer. */
   sendControl(now: number, packet: ControlBody): void;
+  /**
+   * Encrypts a data packet in place and sets its KK bits, once, as it enters the send buffer
+   * (retransmissions reuse the ciphertext). A no-op when the connection does not encrypt.
+   */
+  encrypt(now: number, datagram: Uint8Array, seq: number): void;
+  /**
+   * Decrypts a data packet in place and clears its KK bits on arrival. False when it cannot be
+   * decrypted (no key for its KK bits): such a packet must never be delivered.
+   */
+  decrypt(datagram: Uint8Array, seq: number): boolean;
 }
 
 /** The full-ACK / SYN interval (10 ms). */

@@ -33,8 +33,23 @@ import {
   SRT_MAGIC,
   UDT_DGRAM,
 } from "./handshake.ts";
-import { ExtFlags, ExtType, type HandshakeExt, type HsReqExt, SrtFlags } from "./handshake_ext.ts";
+import {
+  ExtFlags,
+  ExtType,
+  type HandshakeExt,
+  type HsReqExt,
+  type KmExt,
+  SrtFlags,
+} from "./handshake_ext.ts";
 import type { ResolvedOptions } from "./options.ts";
+import {
+  CryptoControl,
+  type CryptoSettings,
+  type KmCounters,
+  type KmStats,
+} from "./crypto_control.ts";
+import { KmState } from "../crypto/km_state.ts";
+import type { RandomBytes } from "./random_bytes.ts";
 import { LiveReceiver } from "./receiver.ts";
 import { RejectReason, rejectReasonName } from "./reject_reason.ts";
 import { RttEstimator } from "./rtt.ts";
@@ -88,6 +103,8 @@ export interface ConnectionInit {
   readonly startUs: number;
   /** First sequence number this side sends. */
   readonly initialSeq: number;
+  /** Random bytes for key material (needed when `options.passphrase` is set). */
+  readonly randomBytes?: RandomBytes;
 }
 
 /** Parameters of an accepted connection, from the listener's side of the handshake. */
@@ -108,6 +125,21 @@ export interface AcceptedInit extends ConnectionInit {
   readonly tsbpdBaseUs: number;
   /** Stream ID the caller sent. */
   readonly streamId: string | undefined;
+  /** The encryption state, when the handshake agreed keys. */
+  readonly crypto?: CryptoControl;
+  /** KM states when not encrypting (a non-enforced mismatch); default all UNSECURED. */
+  readonly kmStats?: KmStats;
+}
+
+const UNSECURED_STATS: KmStats = {
+  kmState: KmState.UNSECURED,
+  sndKmState: KmState.UNSECURED,
+  rcvKmState: KmState.UNSECURED,
+};
+
+/** Key length (bytes) from a handshake Encryption Field (key length / 8), or 0. */
+export function keyLengthFromField(field: number): 0 | 16 | 24 | 32 {
+  return field === 2 ? 16 : field === 3 ? 24 : field === 4 ? 32 : 0;
 }
 
 /**
@@ -142,6 +174,12 @@ export class SrtConnection {
   #hsPhase: "induction" | "conclusion" = "induction";
   #hsCookie = 0;
   #hsSentUs = 0;
+  #kmreq: Uint8Array | undefined;
+
+  // Encryption: the key material and ciphers, or the KM states of an unencrypted connection.
+  #crypto: CryptoControl | undefined;
+  #kmStats: KmStats = UNSECURED_STATS;
+  #randomBytes: RandomBytes | undefined;
 
   // Negotiated.
   #rcvLatencyUs = 0;
@@ -178,6 +216,7 @@ export class SrtConnection {
     this.#lastSendUs = init.startUs;
     this.#lastRecvUs = init.startUs;
     this.#tracker = new StatsTracker(this.#counters, init.startUs);
+    this.#randomBytes = init.randomBytes;
     this.#io = {
       counters: this.#counters,
       rtt: this.#rtt,
@@ -188,6 +227,11 @@ export class SrtConnection {
         this.#counters.byteSentTotal += d.length - HEADER_SIZE;
       },
       sendControl: (now, p) => this.#sendControl(now, p),
+      encrypt: (now, d, seq) => {
+        const km = this.#crypto?.encrypt(now, d, seq);
+        if (km) this.#sendControl(now, { type: ControlType.USER, subtype: 3, data: km });
+      },
+      decrypt: (d, seq) => this.#crypto ? this.#crypto.decrypt(d, seq) : (d[4] & 0x18) === 0,
     };
   }
 
@@ -216,6 +260,8 @@ export class SrtConnection {
     c.#mss = init.mss;
     c.#peerFlowWindow = init.peerFlowWindow;
     c.#tsbpdBaseUs = init.tsbpdBaseUs;
+    c.#crypto = init.crypto;
+    c.#kmStats = init.kmStats ?? UNSECURED_STATS;
     c.#becomeConnected(now, init.peerInitialSeq, init.rcvLatency, init.sndLatency);
     c.#lastRecvUs = now;
     return c;
@@ -291,6 +337,7 @@ export class SrtConnection {
       this.#sender!.pollTimeout(),
     );
     if (this.#state === "closing") t = Math.min(t, this.#lingerDoneUs());
+    if (this.#crypto) t = Math.min(t, this.#crypto.pollTimeout());
     return t;
   }
 
@@ -387,14 +434,31 @@ export class SrtConnection {
     }
     this.#sender!.handleTimeout(now);
     if (this.#checkLinger(now)) return;
+    const km = this.#crypto?.handleTimeout(now);
+    if (km) this.#sendControl(now, { type: ControlType.USER, subtype: 3, data: km });
     this.#receiver!.handleTimeout(now);
     if (now - this.#lastSendUs >= KEEPALIVE_US) {
       this.#sendControl(now, { type: ControlType.KEEPALIVE });
     }
   }
 
-  /** A statistics snapshot at `now` (libsrt `srt_bstats`; `clear` starts a new interval). */
-  stats(now: number, options: StatsOptions = {}): SrtStats {
+  /** The KM states (SRTO_KMSTATE, SRTO_SNDKMSTATE, SRTO_RCVKMSTATE). */
+  get kmStats(): KmStats {
+    return this.#crypto?.stats ?? this.#kmStats;
+  }
+
+  /** Key-material exchange counters, when encrypting. */
+  get kmCounters(): Readonly<KmCounters> | undefined {
+    return this.#crypto?.counters;
+  }
+
+  /** Whether payloads are encrypted in at least one direction. */
+  get encrypted(): boolean {
+    return this.#crypto !== undefined;
+  }
+
+  /** A statistics snapshot at `now` (libsrt `srt_bstats`; `clear` starts a new interval), with the KM states as libsrt reports them. */
+  stats(now: number, options: StatsOptions = {}): SrtStats & KmStats {
     const r = this.#receiver?.gauges();
     const snd = this.#sender?.gauges();
     this.#sender?.flushBusy(now);
@@ -430,6 +494,7 @@ export class SrtConnection {
       pktRcvLossPending: r?.pktRcvLossPending ?? 0,
       usRcvJitter: r?.usJitter ?? 0,
       usRcvDrift: r?.usDrift ?? 0,
+      ...this.kmStats,
     };
   }
 
@@ -460,13 +525,17 @@ export class SrtConnection {
       sendTsbpdDelay: this.#opts.peerLatency,
     }];
     let flags: number = ExtFlags.HSREQ;
+    if (this.#kmreq) {
+      exts.push({ type: ExtType.KMREQ, data: this.#kmreq });
+      flags |= ExtFlags.KMREQ;
+    }
     if (this.#opts.streamId !== undefined) {
       exts.push({ type: ExtType.SID, value: this.#opts.streamId });
       flags |= ExtFlags.CONFIG;
     }
     return {
       version: 5,
-      encryption: 0,
+      encryption: this.#kmreq ? this.#crypto!.keyLength / 8 : 0,
       extension: flags,
       initialSeq: this.#initialSeq,
       mss: this.#opts.mss,
@@ -515,6 +584,7 @@ export class SrtConnection {
       }
       this.#hsCookie = hs.cookie;
       this.#hsPhase = "conclusion";
+      if (this.#opts.passphrase !== undefined && !this.#crypto) this.#startCrypto(hs.encryption);
       this.#sendHandshake(now, this.#conclusionRequest());
       return;
     }
@@ -526,6 +596,7 @@ export class SrtConnection {
         this.#reject(RejectReason.ROGUE, "CONCLUSION response without HSRSP");
         return;
       }
+      if (!this.#checkKmResponse(hs)) return;
       this.#peerSocketId = hs.socketId;
       this.#mss = Math.min(this.#opts.mss, hs.mss);
       this.#peerFlowWindow = hs.flowWindow;
@@ -541,6 +612,62 @@ export class SrtConnection {
         Math.max(rsp.recvTsbpdDelay, this.#opts.peerLatency),
       );
     }
+  }
+
+  /** Draws the key material once the listener has said which key length it wants. */
+  #startCrypto(encryptionField: number): void {
+    // The responder's key length wins when it advertises one (libsrt, SRTO_PBKEYLEN).
+    const keyLength = keyLengthFromField(encryptionField) || this.#opts.pbkeylen || 16;
+    if (!this.#randomBytes) throw new Error("a passphrase needs ConnectionInit.randomBytes");
+    const { control, kmreq } = CryptoControl.forCaller(
+      cryptoSettings(this.#opts, this.#randomBytes),
+      keyLength,
+    );
+    this.#crypto = control;
+    this.#kmreq = kmreq;
+  }
+
+  /**
+   * Checks the listener's KMRSP against what this caller sent; with enforced encryption a
+   * mismatch ends the attempt as libsrt's caller does. Returns whether to go on.
+   */
+  #checkKmResponse(hs: Handshake): boolean {
+    const kmrsp = hs.extensions.find((e): e is KmExt =>
+      e.type === ExtType.KMRSP && !("unknown" in e)
+    );
+    const enforced = this.#opts.enforcedEncryption;
+    if (!this.#crypto) {
+      if (kmrsp === undefined) return true;
+      // The listener encrypts but we have no passphrase.
+      if (enforced) {
+        this.#reject(RejectReason.UNSECURE, "the listener encrypts but no passphrase is set");
+        return false;
+      }
+      this.#kmStats = {
+        kmState: KmState.NOSECRET,
+        sndKmState: KmState.UNSECURED,
+        rcvKmState: KmState.NOSECRET,
+      };
+      return true;
+    }
+    const state = this.#crypto.onHandshakeResponse(kmrsp?.data, this.#kmreq!);
+    if (state === KmState.SECURED) return true;
+    if (enforced) {
+      const reason = state === KmState.BADSECRET
+        ? RejectReason.BADSECRET
+        : state === KmState.BADCRYPTOMODE
+        ? RejectReason.CRYPTO
+        : RejectReason.UNSECURE;
+      this.#reject(reason, "the listener did not agree on the key material");
+      return false;
+    }
+    // Not enforced: connect anyway; the KM states tell the application what works.
+    this.#kmStats = this.#crypto.stats;
+    if (state === KmState.BADSECRET || state === KmState.BADCRYPTOMODE) {
+      this.#crypto.clear();
+      this.#crypto = undefined;
+    }
+    return true;
   }
 
   #reject(reason: number, message: string): void {
@@ -589,6 +716,7 @@ export class SrtConnection {
     this.#hsCurrent = undefined;
     this.#sender?.clear();
     this.#receiver?.clear();
+    this.#crypto?.clear();
     this.#events.push({ kind: "closed", error });
   }
 
@@ -647,11 +775,25 @@ export class SrtConnection {
       case ControlType.DROPREQ:
         this.#receiver!.onDropRequest(p.firstSeq, p.lastSeq);
         break;
+      case ControlType.USER:
+        this.#onUser(now, p.subtype, p.data);
+        break;
       default:
         // KEEPALIVE only refreshes the idle timer; a repeated CONCLUSION response after we
         // connected needs nothing (the listener answers repeats of the caller's CONCLUSION).
         break;
     }
+  }
+
+  /** UMSG_EXT: key refresh messages (KMREQ 3 / KMRSP 4); anything else is ignored. */
+  #onUser(now: number, subtype: number, data: Uint8Array): void {
+    if (subtype !== 3 && subtype !== 4) return;
+    if (!this.#crypto) {
+      this.#counters.pktRcvInvalid++;
+      return;
+    }
+    const reply = this.#crypto.onControl(subtype, data);
+    if (reply) this.#sendControl(now, { type: ControlType.USER, ...reply });
   }
 
   #onAck(now: number, p: AckPacket): void {
@@ -665,4 +807,20 @@ export class SrtConnection {
     if (p.ack.linkCapacity) this.#peerLinkCapacity = p.ack.linkCapacity;
     this.#sender!.onAck(now, p.ack.lastAckSeq, p.ack.availableBuffer);
   }
+}
+
+/**
+ * The crypto settings of resolved options.
+ *
+ * @param o Resolved options with a passphrase.
+ * @param randomBytes Random bytes for keys.
+ * @returns Settings for {@linkcode CryptoControl}.
+ */
+export function cryptoSettings(o: ResolvedOptions, randomBytes: RandomBytes): CryptoSettings {
+  return {
+    passphrase: o.passphrase!,
+    kmRefreshRate: o.kmRefreshRate,
+    kmPreAnnounce: o.kmPreAnnounce,
+    randomBytes,
+  };
 }

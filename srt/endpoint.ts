@@ -12,6 +12,7 @@ import { HEADER_SIZE } from "./data_packet.ts";
 import { type ConnectionEvent, type PeerAddress, SrtConnection } from "./connection.ts";
 import { type ConnectionRequest, type RandomU32, SrtListener } from "./listener.ts";
 import { resolveOptions, type SrtOptions } from "./options.ts";
+import { randomBytesFrom } from "./random_bytes.ts";
 
 /** An event of one of the endpoint's connections. */
 export interface EndpointEvent {
@@ -97,6 +98,7 @@ export class SrtEndpoint {
       peer,
       options: resolveOptions(options),
       initialSeq: this.#rng() & 0x7fffffff,
+      randomBytes: randomBytesFrom(this.#rng),
     });
     this.#conns.set(conn.socketId, conn);
     this.#active.add(conn);

@@ -28,8 +28,19 @@ import {
   type HsReqExt,
   type StringExt,
 } from "./handshake_ext.ts";
-import { liveSrtFlags, type PeerAddress, SRT_VERSION, SrtConnection } from "./connection.ts";
+import {
+  cryptoSettings,
+  keyLengthFromField,
+  liveSrtFlags,
+  type PeerAddress,
+  SRT_VERSION,
+  SrtConnection,
+} from "./connection.ts";
+import { CryptoControl, kmStateWord, type KmStats } from "./crypto_control.ts";
+import { KmState } from "../crypto/km_state.ts";
+import { KM_MAX_LENGTH } from "../crypto/key_material.ts";
 import { type ResolvedOptions, resolveOptions, type SrtOptions } from "./options.ts";
+import { randomBytesFrom, type RandomU32 } from "./random_bytes.ts";
 import { checkRejectReason, RejectReason } from "./reject_reason.ts";
 import { toTimestamp } from "./timestamp.ts";
 
@@ -47,6 +58,14 @@ export interface ConnectionRequest {
   readonly peerRcvLatency: number;
   /** Latency the caller asked of us when we receive, in ms. */
   readonly peerSndLatency: number;
+  /**
+   * Whether the caller encrypts (it sent a KMREQ). Its key material is opened only when the
+   * request is accepted, with the passphrase of that decision (the accept overrides may set
+   * one per stream ID).
+   */
+  readonly encrypted: boolean;
+  /** The key length the caller uses, in bytes (0 when it does not encrypt). */
+  readonly keyLength: number;
 }
 
 /** Counters kept by the listener. */
@@ -63,14 +82,17 @@ export interface ListenerCounters {
   invalid: number;
   /** Repeated CONCLUSIONs answered again. */
   repeats: number;
+  /** Connections refused because the encryption did not match (wrong or missing passphrase). */
+  rejectedCrypto: number;
 }
 
-/** Random 32-bit unsigned integers, supplied by the adapter (tests pass a seeded one). */
-export type RandomU32 = () => number;
+export type { RandomU32 };
 
 interface Pending {
   request: ConnectionRequest;
   hs: Handshake;
+  /** A copy of the caller's KMREQ, opened at accept time. */
+  kmreq: Uint8Array | undefined;
   arrivalUs: number;
   timestamp: number;
   /** The answer once decided, and the clock its timestamp counts from. */
@@ -92,6 +114,7 @@ export class SrtListener {
     rejected: 0,
     invalid: 0,
     repeats: 0,
+    rejectedCrypto: 0,
   };
 
   #options: ResolvedOptions;
@@ -184,7 +207,8 @@ export class SrtListener {
    * @param now Current time in microseconds.
    * @param request A request from {@linkcode SrtListener.pollRequest}.
    * @param overrides Options for this connection (e.g. its own latency).
-   * @returns The connection, already `connected`, or undefined when the request expired.
+   * @returns The connection, already `connected`, or undefined when the request expired or
+   * the encryption does not match (the caller then gets BADSECRET or UNSECURE, as from libsrt).
    */
   accept(
     now: number,
@@ -197,6 +221,12 @@ export class SrtListener {
     const opts = Object.keys(overrides).length
       ? resolveOptions({ ...this.#optionsAsInput(), ...overrides })
       : this.#options;
+    const km = this.#openKm(p.kmreq, opts);
+    if ("reject" in km) {
+      this.counters.rejectedCrypto++;
+      this.#decideReject(now, p, km.reject);
+      return undefined;
+    }
     const hsreq = findHsReq(p.hs)!;
     // Each direction's latency is the larger of what the receiver wants and what the sender asks.
     const rcvLatency = Math.max(opts.rcvLatency, hsreq.sendTsbpdDelay);
@@ -220,6 +250,9 @@ export class SrtListener {
       peerFlowWindow: p.hs.flowWindow,
       tsbpdBaseUs: p.arrivalUs - p.timestamp,
       streamId: request.streamId,
+      crypto: km.control,
+      kmStats: km.stats,
+      randomBytes: randomBytesFrom(this.#rng),
     });
     const exts: HandshakeExt[] = [{
       type: ExtType.HSRSP,
@@ -228,10 +261,11 @@ export class SrtListener {
       recvTsbpdDelay: rcvLatency,
       sendTsbpdDelay: sndLatency,
     }];
+    if (km.kmrsp) exts.push({ type: ExtType.KMRSP, data: km.kmrsp });
     const answer: Handshake = {
       version: 5,
-      encryption: 0,
-      extension: ExtFlags.HSREQ,
+      encryption: km.control ? km.control.keyLength / 8 : 0,
+      extension: km.kmrsp ? ExtFlags.HSREQ | ExtFlags.KMREQ : ExtFlags.HSREQ,
       initialSeq: p.hs.initialSeq,
       mss,
       flowWindow: opts.flowWindow,
@@ -257,10 +291,64 @@ export class SrtListener {
     const key = pendingKey(request.peer, request.peerSocketId);
     const p = this.#pending.get(key);
     if (!p || p.request !== request || p.answer) return;
-    p.answer = { hs: this.#rejection(p.hs, request.peer, reason), startUs: this.#startUs };
+    this.#decideReject(now, p, reason);
+  }
+
+  #decideReject(now: number, p: Pending, reason: number): void {
+    p.answer = { hs: this.#rejection(p.hs, p.request.peer, reason), startUs: this.#startUs };
     p.expiresUs = now + DECIDED_KEEP_US;
     this.#sendAnswer(now, p);
     this.counters.rejected++;
+  }
+
+  /**
+   * Decides the encryption of an accepted request, as libsrt's listener does: the caller's
+   * KMREQ is opened with this connection's passphrase; with enforced encryption (the default)
+   * a wrong passphrase is refused with BADSECRET and a passphrase on one side only with
+   * UNSECURE. Without enforcement the connection goes ahead and the KM states say what works.
+   */
+  #openKm(
+    kmreq: Uint8Array | undefined,
+    opts: ResolvedOptions,
+  ): { reject: number } | { control?: CryptoControl; kmrsp?: Uint8Array; stats?: KmStats } {
+    const enforced = opts.enforcedEncryption;
+    if (opts.passphrase === undefined) {
+      if (kmreq === undefined) return {};
+      if (enforced) return { reject: RejectReason.UNSECURE };
+      return {
+        kmrsp: kmStateWord(KmState.NOSECRET),
+        stats: {
+          kmState: KmState.NOSECRET,
+          sndKmState: KmState.UNSECURED,
+          rcvKmState: KmState.NOSECRET,
+        },
+      };
+    }
+    if (kmreq === undefined) {
+      if (enforced) return { reject: RejectReason.UNSECURE };
+      return {
+        stats: {
+          kmState: KmState.NOSECRET,
+          sndKmState: KmState.NOSECRET,
+          rcvKmState: KmState.UNSECURED,
+        },
+      };
+    }
+    const r = CryptoControl.forListener(cryptoSettings(opts, randomBytesFrom(this.#rng)), kmreq);
+    if (r.ok) return { control: r.control, kmrsp: r.kmrsp };
+    if (enforced) {
+      return {
+        reject: r.state === KmState.BADSECRET
+          ? RejectReason.BADSECRET
+          : r.state === KmState.BADCRYPTOMODE
+          ? RejectReason.CRYPTO
+          : RejectReason.UNSECURE,
+      };
+    }
+    return {
+      kmrsp: kmStateWord(r.state),
+      stats: { kmState: r.state, sndKmState: r.state, rcvKmState: r.state },
+    };
   }
 
   #optionsAsInput(): SrtOptions {
@@ -278,6 +366,12 @@ export class SrtListener {
       receiveBufferPackets: o.receiveBufferPackets,
       sendBufferPackets: o.sendBufferPackets,
       linger: o.linger,
+      passphrase: o.passphrase,
+      pbkeylen: o.pbkeylen,
+      kmRefreshRate: o.kmRefreshRate,
+      kmPreAnnounce: o.kmPreAnnounce,
+      enforcedEncryption: o.enforcedEncryption,
+      cryptoMode: o.cryptoMode,
     };
   }
 
@@ -305,7 +399,8 @@ export class SrtListener {
     const answer: Handshake = {
       ...hs,
       version: 5,
-      encryption: 0,
+      // The listener's key length, if set, is advertised and wins (SRTO_PBKEYLEN).
+      encryption: this.#options.pbkeylen / 8,
       extension: SRT_MAGIC,
       cookie: this.#cookie(now, from),
       peerIp: from.hostname,
@@ -350,6 +445,9 @@ export class SrtListener {
       return;
     }
     const hsreq = findHsReq(hs);
+    const kmExt = hs.extensions.find((e) => e.type === ExtType.KMREQ && !("unknown" in e)) as
+      | { data: Uint8Array }
+      | undefined;
     const request: ConnectionRequest = {
       peer: from,
       streamId: findString(hs.extensions, ExtType.SID),
@@ -357,18 +455,25 @@ export class SrtListener {
       peerVersion: hsreq?.version ?? 0,
       peerRcvLatency: hsreq?.recvTsbpdDelay ?? 0,
       peerSndLatency: hsreq?.sendTsbpdDelay ?? 0,
+      encrypted: kmExt !== undefined,
+      keyLength: kmExt ? keyLengthFromField(hs.encryption) || (kmExt.data[15] ?? 0) * 4 : 0,
     };
-    const p: Pending = { request, hs, arrivalUs: now, timestamp, expiresUs: now + PENDING_KEEP_US };
+    // The KM is a view into the datagram: copy it for the decision, unless it is oversized.
+    const kmOk = !kmExt || kmExt.data.length <= KM_MAX_LENGTH;
+    const p: Pending = {
+      request,
+      hs,
+      kmreq: kmExt && kmOk ? kmExt.data.slice() : undefined,
+      arrivalUs: now,
+      timestamp,
+      expiresUs: now + PENDING_KEEP_US,
+    };
     this.#pending.set(key, p);
     let reason = -1;
     if (hs.version !== 5) reason = RejectReason.VERSION;
     else if (!hsreq || (hs.extension & ExtFlags.HSREQ) === 0) reason = RejectReason.ROGUE;
-    else if (
-      (hs.extension & ExtFlags.KMREQ) !== 0 ||
-      hs.extensions.some((e) => e.type === ExtType.KMREQ)
-    ) {
-      reason = RejectReason.UNSECURE; // No passphrase is configured here: the caller encrypts.
-    } else {
+    else if (!kmOk) reason = RejectReason.ROGUE;
+    else {
       const cc = findString(hs.extensions, ExtType.CONGESTION);
       if (cc !== undefined && cc !== "live") reason = RejectReason.CONGESTION;
       else if (findString(hs.extensions, ExtType.FILTER) !== undefined) {

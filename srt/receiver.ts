@@ -400,7 +400,7 @@ export class LiveReceiver {
         this.#buf[slot] = undefined;
         this.#count--;
         this.#bytes -= d.length - HEADER_SIZE;
-        this.#push(d.subarray(HEADER_SIZE));
+        if (!this.#undecryptable[slot]) this.#push(d.subarray(HEADER_SIZE));
         this.#base = seqInc(this.#base);
         continue;
       }
