@@ -12,6 +12,8 @@
  * bun bench/_tsrt_pipe.ts callers N P MBPS
  * # one listener on P reading every accepted connection
  * bun bench/_tsrt_pipe.ts listeners P
+ * # plain UDP relay through net/udp.ts, no SRT (the I/O floor)
+ * deno run -A bench/_tsrt_pipe.ts relay IN OUT
  * ```
  *
  * Prints one JSON object per line on stdout: `{"event":"ready"}` once listening or connected,
@@ -104,6 +106,18 @@ async function listener(uri: string, outPort: number | undefined): Promise<void>
   }
 }
 
+/** Plain UDP forwarding through net/udp.ts, no SRT: the I/O floor of a tsrt pipe. */
+async function relay(inPort: number, outPort: number): Promise<void> {
+  const to: UdpAddress = { hostname: LOOPBACK, port: outPort };
+  const ref: { udp?: { send(d: Uint8Array, to: UdpAddress): void } } = {};
+  ref.udp = await openUdp({
+    hostname: LOOPBACK,
+    port: inPort,
+    onMessage: (data) => ref.udp?.send(data, to),
+  });
+  out({ event: "ready" });
+}
+
 async function callers(n: number, port: number, mbps: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     sockets.push(await connect({ host: LOOPBACK, port, latency: 120 }));
@@ -136,10 +150,13 @@ switch (mode) {
   case "callers":
     await callers(Number(a), Number(b), Number(c));
     break;
+  case "relay":
+    await relay(Number(a), Number(b));
+    break;
   case "listeners":
     await listener(`srt://:${Number(a)}?mode=listener&latency=120`, undefined);
     break;
   default:
-    console.error(`usage: _tsrt_pipe.ts caller|listener|callers|listeners ...`);
+    console.error(`usage: _tsrt_pipe.ts caller|listener|relay|callers|listeners ...`);
     process.exit(2);
 }

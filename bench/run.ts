@@ -330,6 +330,8 @@ export interface PipelineSpec {
   listener: Side;
   /** Extra `srt://` query keys (e.g. passphrase), both sides. */
   query?: string;
+  /** Plain UDP relays instead of SRT (the same two hops, no protocol): the I/O floor. */
+  relay?: boolean;
   /** SO_RCVBUF for srt-live-transmit's UDP input (`udp://...?rcvbuf=`); 0: the OS default. */
   sltInputRcvbuf: number;
 }
@@ -415,6 +417,18 @@ class Pipeline {
     const q = this.spec.query ? `&${this.spec.query}` : "";
     const listenUri = `srt://${LOOPBACK}:${srtPort}?mode=listener&latency=${LATENCY_MS}${q}`;
     const callUri = `srt://${LOOPBACK}:${srtPort}?latency=${LATENCY_MS}${q}`;
+    if (this.spec.relay) {
+      // The middle port carries plain UDP from the first relay to the second.
+      const [from, to] = role === "caller" ? [inPort, srtPort] : [srtPort, outPort];
+      if (side === "slt") {
+        if (SLT === undefined) throw new Error("srt-live-transmit is not installed");
+        const buf = this.spec.sltInputRcvbuf ? `?rcvbuf=${this.spec.sltInputRcvbuf}` : "";
+        return [SLT, ["-a:no", `udp://${LOOPBACK}:${from}${buf}`, `udp://${LOOPBACK}:${to}`]];
+      }
+      const args = [path("_tsrt_pipe.ts"), "relay", String(from), String(to)];
+      if (side === "deno") return [DENO, ["run", "-A", ...args]];
+      return [BUN!, args];
+    }
     if (side === "slt") {
       if (SLT === undefined) throw new Error("srt-live-transmit is not installed");
       return role === "caller"
@@ -824,7 +838,19 @@ async function workloadCpu(
       errors.push(`cpu${label} ${s.name}: ${(e as Error).message}`);
     }
   }
-  details[`cpu${label}`] = res;
+  const relay: Record<string, CpuResult> = {};
+  if (query === undefined) {
+    for (const [key, side] of [["libsrt", "slt"], ["deno", "deno"], ["bun", "bun"]] as const) {
+      const s = { ...spec(side, side), name: `${side} udp relay x2`, relay: true };
+      log(`cpu: ${s.name}`);
+      try {
+        relay[key] = await cpuRun(s, o, 1);
+      } catch (e) {
+        errors.push(`cpu ${s.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+  details[`cpu${label}`] = { srt: res, relay };
   const section = `CPU at 100 Mbit/s${label}`;
   for (const role of ["caller", "listener"] as const) {
     const k = role === "caller" ? "callerSPerGb" : "listenerSPerGb";
@@ -844,6 +870,21 @@ async function workloadCpu(
         ["deno", "bun", "libsrt"].map((x) => `${x} ${res[x] ? spread(res[x][k]) : "-"}`)
           .join("; ") +
         `; lost ${["deno", "bun", "libsrt"].map((x) => res[x]?.lost.join("+") ?? "-").join(" / ")}`,
+    });
+  }
+  if (query === undefined) {
+    const both = (r?: CpuResult): number | string =>
+      r ? (mean(r.callerSPerGb) + mean(r.listenerSPerGb)) / 2 : "n/a";
+    rows.push({
+      section,
+      metric: "floor: the same two hops as plain UDP relays (no SRT), per side",
+      unit: "CPU s/GB",
+      deno: both(relay.deno),
+      bun: both(relay.bun),
+      libsrt: both(relay.libsrt),
+      notes: "udp -> udp through net/udp.ts (`_tsrt_pipe.ts relay`) and srt-live-transmit " +
+        "udp://IN udp://OUT; 1 × " + (o.quick ? "2" : "4") + " s; what forwarding a datagram " +
+        "costs the runtime before any SRT work",
     });
   }
 }
@@ -1250,6 +1291,32 @@ export interface MachineInfo {
   loadavg: string;
   /** net.core.rmem_max / rmem_default. */
   udpBuffers: string;
+  /** Commit of the checkout, and tracked files modified in the working tree (measured as is). */
+  git: { commit: string; modified: string[] };
+}
+
+async function gitInfo(): Promise<{ commit: string; modified: string[] }> {
+  const root = new URL("../", BENCH_DIR).pathname;
+  const run = async (args: string[]): Promise<string> => {
+    try {
+      const out = await new Deno.Command("git", {
+        args,
+        cwd: root,
+        stdout: "piped",
+        stderr: "null",
+      })
+        .output();
+      return out.success ? new TextDecoder().decode(out.stdout) : "";
+    } catch {
+      return "";
+    }
+  };
+  const commit = (await run(["rev-parse", "--short", "HEAD"])).trim() || "unknown";
+  const status = await run(["status", "--porcelain", "--untracked-files=no"]);
+  return {
+    commit,
+    modified: status.split("\n").filter((l) => l.length > 3).map((l) => l.slice(3)),
+  };
 }
 
 async function machineInfo(): Promise<MachineInfo> {
@@ -1271,6 +1338,7 @@ async function machineInfo(): Promise<MachineInfo> {
     bun: BUN ? await version(BUN, ["--version"]) : "not found",
     libsrt: await version(SLT, ["-version"]),
     loadavg: read("/proc/loadavg").split(" ").slice(0, 3).join(" "),
+    git: await gitInfo(),
     udpBuffers: `rmem_default ${read("/proc/sys/net/core/rmem_default").trim()}, rmem_max ${
       read("/proc/sys/net/core/rmem_max").trim()
     }`,
@@ -1311,7 +1379,11 @@ async function main(): Promise<void> {
     `# tsrt vs libsrt benchmark`,
     "",
     `- Date: ${started.toISOString()}; run took ${seconds.toFixed(0)} s`,
-    `- Command: \`${command}\``,
+    `- Command: \`${command}\` at commit ${machine.git.commit}${
+      machine.git.modified.length > 0
+        ? ` with uncommitted changes in ${machine.git.modified.join(", ")}`
+        : ""
+    }`,
     `- CPU: ${machine.cpu}, ${machine.cores} cores; Linux ${machine.kernel}; load average at start ${machine.loadavg}`,
     `- Deno ${machine.deno}; Bun ${machine.bun}; ${machine.libsrt}`,
     `- UDP socket buffers: ${machine.udpBuffers}`,
