@@ -49,6 +49,7 @@ import {
   type KmStats,
 } from "./crypto_control.ts";
 import { KmState } from "../crypto/km_state.ts";
+import { KmCipher } from "../crypto/key_material.ts";
 import type { RandomBytes } from "./random_bytes.ts";
 import { LiveReceiver } from "./receiver.ts";
 import { RejectReason, rejectReasonName } from "./reject_reason.ts";
@@ -84,6 +85,11 @@ export type ConnectionState = "connecting" | "connected" | "closing" | "closed";
 
 /** The SRT version tsrt announces in HSREQ/HSRSP (1.5.1, the libsrt it is tested against). */
 export const SRT_VERSION = 0x010501;
+/**
+ * The SRT version tsrt announces when AES-GCM is in use: libsrt >= 1.5.4 then uses the GCM
+ * packet format tsrt implements (it uses an older one with peers announcing <= 1.5.3).
+ */
+export const SRT_VERSION_GCM = 0x010504;
 
 const KEEPALIVE_US = 1_000_000;
 const HANDSHAKE_RESEND_US = 250_000;
@@ -299,7 +305,8 @@ export class SrtConnection {
 
   /** Largest payload {@linkcode SrtConnection.send} accepts. */
   get payloadSize(): number {
-    return Math.min(this.#opts.payloadSize, this.#mss - 44);
+    // With AES-GCM each packet also carries a 16-byte tag.
+    return Math.min(this.#opts.payloadSize, this.#mss - 44 - (this.#crypto?.tagLength ?? 0));
   }
 
   /** Next datagram to send to {@linkcode SrtConnection.peer}, or undefined. */
@@ -318,7 +325,9 @@ export class SrtConnection {
 
   /** Next payload to deliver to the application, in order, or undefined. */
   pollPayload(): Uint8Array | undefined {
-    return this.#receiver?.pollPayload();
+    const p = this.#receiver?.pollPayload();
+    const tag = this.#crypto?.tagLength ?? 0;
+    return p && tag ? p.subarray(0, p.length - tag) : p;
   }
 
   /** Next event, or undefined. */
@@ -353,6 +362,13 @@ export class SrtConnection {
     }
     if (payload.length === 0 || payload.length > this.payloadSize) {
       throw new RangeError(`payload must be 1..${this.payloadSize} bytes: got ${payload.length}`);
+    }
+    const tag = this.#crypto?.tagLength ?? 0;
+    if (tag) {
+      // Room for the GCM tag, written after the ciphertext when the packet is sealed.
+      const spaced = new Uint8Array(payload.length + tag);
+      spaced.set(payload);
+      payload = spaced;
     }
     this.#sender!.send(now, payload);
   }
@@ -519,7 +535,7 @@ export class SrtConnection {
   #conclusionRequest(): Handshake {
     const exts: HandshakeExt[] = [{
       type: ExtType.HSREQ,
-      version: SRT_VERSION,
+      version: this.#crypto?.gcm ? SRT_VERSION_GCM : SRT_VERSION,
       flags: liveSrtFlags(this.#opts),
       recvTsbpdDelay: this.#opts.rcvLatency,
       sendTsbpdDelay: this.#opts.peerLatency,
@@ -597,6 +613,10 @@ export class SrtConnection {
         return;
       }
       if (!this.#checkKmResponse(hs)) return;
+      if (this.#crypto?.gcm && rsp.version < SRT_VERSION_GCM) {
+        this.#reject(RejectReason.CRYPTO, "AES-GCM needs a peer of SRT 1.5.4 or later");
+        return;
+      }
       this.#peerSocketId = hs.socketId;
       this.#mss = Math.min(this.#opts.mss, hs.mss);
       this.#peerFlowWindow = hs.flowWindow;
@@ -622,6 +642,7 @@ export class SrtConnection {
     const { control, kmreq } = CryptoControl.forCaller(
       cryptoSettings(this.#opts, this.#randomBytes),
       keyLength,
+      this.#opts.cryptoMode === 2 ? KmCipher.AES_GCM : KmCipher.AES_CTR,
     );
     this.#crypto = control;
     this.#kmreq = kmreq;

@@ -24,6 +24,12 @@
  *
  * In HSv5 the caller's key serves both directions until each sender refreshes its own.
  *
+ * AES-GCM (cryptoMode 2, KM cipher 4 / auth 1) uses libsrt 1.5.4's packet format only (see
+ * `crypto/aes_gcm.ts`): each packet carries a 16-byte tag after the ciphertext, and a packet
+ * whose tag does not verify is undecryptable. libsrt 1.5.2/1.5.3 used another IV and AAD, and
+ * libsrt >= 1.5.4 falls back to it for peers announcing <= 1.5.3, so tsrt announces 1.5.4
+ * when (and only when) GCM is in use, and refuses GCM with a peer announcing less.
+ *
  * Nothing here allocates per packet except the cipher's own work: a packet is encrypted in
  * place, once, when it enters the send buffer (retransmissions reuse the ciphertext), and
  * decrypted in place on arrival with the cipher object built once per key.
@@ -46,9 +52,38 @@ import {
   KmCipher,
   KmError,
   KmState,
-  type PacketCipher,
 } from "../crypto/mod.ts";
+import { createGcmPacketCipher, GCM_TAG_LENGTH } from "../crypto/aes_gcm.ts";
 import type { RandomBytes } from "./random_bytes.ts";
+
+/** One key's cipher on whole packets: in place; `dec` false when it cannot be decrypted. */
+interface PacketCodec {
+  enc(packet: Uint8Array, seq: number): void;
+  dec(packet: Uint8Array, seq: number): boolean;
+}
+
+function makeCodec(
+  cipher: KmCipher,
+  key: Uint8Array,
+  salt: Uint8Array,
+  backend: CryptoSettings["backend"],
+): PacketCodec {
+  if (cipher === KmCipher.AES_GCM) {
+    const g = createGcmPacketCipher(key, salt, { backend });
+    return { enc: (p, seq) => g.seal(p, seq), dec: (p, seq) => g.open(p, seq) };
+  }
+  const c = createPacketCipher(key, salt, { backend });
+  return {
+    enc: (p, seq) => c.encrypt(seq, p.subarray(HEADER_SIZE)),
+    dec: (p, seq) => {
+      c.decrypt(seq, p.subarray(HEADER_SIZE));
+      return true;
+    },
+  };
+}
+
+/** Cipher modes a side accepts (SRTO_CRYPTOMODE): 0 auto (either), 1 AES-CTR, 2 AES-GCM. */
+export type CryptoMode = 0 | 1 | 2;
 
 /** KK bits of a data packet's second word (byte 4 of the header). */
 const KK_MASK_BYTE4 = 0x18;
@@ -142,7 +177,7 @@ export class CryptoControl {
 
   // Sending: keys and ciphers by parity (0 even, 1 odd), the one in use, packets sent with it.
   #txKey: (Uint8Array | undefined)[] = [undefined, undefined];
-  #tx: (PacketCipher | undefined)[] = [undefined, undefined];
+  #tx: (PacketCodec | undefined)[] = [undefined, undefined];
   #txCur = 0;
   #txCount = 0;
   #announced = false;
@@ -153,7 +188,7 @@ export class CryptoControl {
 
   // Receiving.
   #rxKey: (Uint8Array | undefined)[] = [undefined, undefined];
-  #rx: (PacketCipher | undefined)[] = [undefined, undefined];
+  #rx: (PacketCodec | undefined)[] = [undefined, undefined];
   #rxSalt: Uint8Array;
   #rxKek: Uint8Array;
   #lastRxKm: Uint8Array | undefined;
@@ -182,15 +217,17 @@ export class CryptoControl {
    *
    * @param settings Passphrase, refresh periods and random source.
    * @param keyLength The negotiated key length.
+   * @param cipher AES-CTR (default) or AES-GCM.
    * @returns The control (state SECURING until the KMRSP) and its KM message.
    */
   static forCaller(
     settings: CryptoSettings,
     keyLength: KeyLength,
+    cipher: KmCipher = KmCipher.AES_CTR,
   ): { control: CryptoControl; kmreq: Uint8Array } {
     const salt = settings.randomBytes(16).slice();
     const kek = deriveKek(settings.passphrase, salt, keyLength);
-    const c = new CryptoControl(settings, keyLength, salt, kek, KmCipher.AES_CTR);
+    const c = new CryptoControl(settings, keyLength, salt, kek, cipher);
     const even = settings.randomBytes(keyLength).slice();
     c.#setTx(0, even);
     c.#setRx(0, even);
@@ -204,9 +241,14 @@ export class CryptoControl {
    *
    * @param settings Passphrase, refresh periods and random source.
    * @param kmreq The KMREQ extension contents.
+   * @param mode The cipher modes this side accepts; BADCRYPTOMODE for another.
    * @returns The control (SECURED) and the KMRSP, or the KM state to report.
    */
-  static forListener(settings: CryptoSettings, kmreq: Uint8Array): ListenerKmResult {
+  static forListener(
+    settings: CryptoSettings,
+    kmreq: Uint8Array,
+    mode: CryptoMode = 0,
+  ): ListenerKmResult {
     if (kmreq.length > KM_MAX_LENGTH) return { ok: false, state: KmState.NOSECRET };
     const msg = decodeKeyMaterial(kmreq);
     if (msg instanceof KmError) {
@@ -215,7 +257,8 @@ export class CryptoControl {
         state: msg.code === "BAD_CIPHER" ? KmState.BADCRYPTOMODE : KmState.NOSECRET,
       };
     }
-    if (msg.cipher !== KmCipher.AES_CTR) return { ok: false, state: KmState.BADCRYPTOMODE };
+    const wanted = mode === 1 ? KmCipher.AES_CTR : mode === 2 ? KmCipher.AES_GCM : msg.cipher;
+    if (msg.cipher !== wanted) return { ok: false, state: KmState.BADCRYPTOMODE };
     const kek = deriveKek(settings.passphrase, msg.salt, msg.keyLength);
     const plain = aesKeyUnwrap(kek, msg.wrappedKeys);
     if (!plain) return { ok: false, state: KmState.BADSECRET };
@@ -236,6 +279,16 @@ export class CryptoControl {
   /** The key length in bytes. */
   get keyLength(): KeyLength {
     return this.#keyLength;
+  }
+
+  /** Whether the cipher is AES-GCM (else AES-CTR). */
+  get gcm(): boolean {
+    return this.#cipher === KmCipher.AES_GCM;
+  }
+
+  /** Bytes each encrypted packet carries after its payload: 16 (the GCM tag) or 0. */
+  get tagLength(): number {
+    return this.#cipher === KmCipher.AES_GCM ? GCM_TAG_LENGTH : 0;
   }
 
   /** The KM states in libsrt's terms. */
@@ -301,8 +354,9 @@ export class CryptoControl {
       announce = this.#preAnnounce(now);
     }
     const cur = this.#txCur;
-    this.#tx[cur]!.encrypt(seq, packet.subarray(HEADER_SIZE));
+    // KK first: GCM authenticates the header.
     packet[4] = (packet[4] & ~KK_MASK_BYTE4) | (cur === 0 ? 0x08 : 0x10);
+    this.#tx[cur]!.enc(packet, seq);
     this.#txCount++;
     return announce;
   }
@@ -319,8 +373,7 @@ export class CryptoControl {
     if (kk === 0) return true;
     if (kk === 3) return false;
     const c = this.#rx[kk - 1];
-    if (c === undefined) return false;
-    c.decrypt(seq, packet.subarray(HEADER_SIZE));
+    if (c === undefined || !c.dec(packet, seq)) return false;
     packet[4] &= ~KK_MASK_BYTE4;
     return true;
   }
@@ -457,13 +510,13 @@ export class CryptoControl {
   #setTx(parity: number, key: Uint8Array): void {
     if (sameBytes(this.#txKey[parity], key)) return;
     this.#txKey[parity] = key;
-    this.#tx[parity] = createPacketCipher(key, this.#salt, { backend: this.#s.backend });
+    this.#tx[parity] = makeCodec(this.#cipher, key, this.#salt, this.#s.backend);
   }
 
   #setRx(parity: number, key: Uint8Array): void {
     if (sameBytes(this.#rxKey[parity], key) && this.#rx[parity]) return;
     this.#rxKey[parity] = key;
-    this.#rx[parity] = createPacketCipher(key, this.#rxSalt, { backend: this.#s.backend });
+    this.#rx[parity] = makeCodec(this.#cipher, key, this.#rxSalt, this.#s.backend);
   }
 
   #wrap(kk: KeyFlags): Uint8Array {

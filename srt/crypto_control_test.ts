@@ -320,3 +320,93 @@ test("option ranges", () => {
   assert.equal(d.enforcedEncryption, true);
   assert.equal(resolveOptions({ kmRefreshRate: 128 }).kmPreAnnounce, 63);
 });
+
+for (const keyLength of [16, 32] as const) {
+  test(`AES-${keyLength * 8}-GCM between tsrt peers: tag on every packet, rekey and 5 % loss, byte-exact`, () => {
+    const sizes = new Set<number>();
+    const pair = new SimPair({
+      seed: 20 + keyLength,
+      caller: {
+        passphrase: PASS,
+        pbkeylen: keyLength,
+        cryptoMode: 2,
+        kmRefreshRate: 256,
+        kmPreAnnounce: 100,
+        latency: 200,
+      },
+      listener: { passphrase: PASS, latency: 200 },
+      forward: {
+        delayUs: 10 * MS,
+        loss: 0.05,
+        drop: (d) => {
+          if (!isControlPacket(d)) sizes.add(d.length);
+          return false;
+        },
+      },
+      backward: { delayUs: 10 * MS, loss: 0.05 },
+    });
+    connectPair(pair);
+    assert.equal(pair.caller.state, "connected");
+    assert.equal(pair.requests[0].peerVersion, 0x010504, "GCM is announced as SRT 1.5.4");
+    assert.equal(pair.caller.payloadSize, 1316);
+    const n = 2000;
+    pair.stream(pair.sim.now + 10 * MS, n, 1 * MS);
+    pair.run(pair.sim.now + (n + 3000) * MS);
+    assert.deepEqual(pair.delivered.map((d) => d.index), Array.from({ length: n }, (_, i) => i));
+    assert.deepEqual([...sizes], [16 + 1316 + 16]);
+    assert.ok(pair.caller.kmCounters!.keySwitches >= 2);
+    const s = pair.accepted!.stats(pair.sim.now);
+    assert.equal(s.pktRcvUndecryptTotal, 0);
+    assert.ok(s.pktRcvRetransTotal > 0, "retransmissions (R set) verified");
+    assert.equal(s.kmState, KmState.SECURED);
+  });
+}
+
+test("AES-GCM: a packet altered on the way fails its tag, is counted and never delivered", () => {
+  let altered = false;
+  const pair = new SimPair({
+    seed: 30,
+    caller: { passphrase: PASS, cryptoMode: 2 },
+    listener: { passphrase: PASS, cryptoMode: 2 },
+    forward: {
+      delayUs: 10 * MS,
+      drop: (d) => {
+        if (!altered && !isControlPacket(d)) {
+          d[40] ^= 1;
+          altered = true;
+        }
+        return false;
+      },
+    },
+  });
+  connectPair(pair);
+  pair.stream(pair.sim.now + 10 * MS, 20, 1 * MS);
+  pair.run(pair.sim.now + 1000 * MS);
+  assert.deepEqual(pair.delivered.map((d) => d.index), Array.from({ length: 19 }, (_, i) => i + 1));
+  assert.equal(pair.accepted!.stats(pair.sim.now).pktRcvUndecryptTotal, 1);
+});
+
+test("cipher mode mismatch (AES-GCM against AES-CTR only, either way) is refused with CRYPTO", () => {
+  for (const [caller, listener] of [[2, 1], [1, 2]]) {
+    const pair = new SimPair({
+      seed: 31,
+      caller: { passphrase: PASS, cryptoMode: caller },
+      listener: { passphrase: PASS, cryptoMode: listener },
+    });
+    pair.run(1000 * MS);
+    let reason: number | undefined;
+    for (let e = pair.callerEp.pollEvent(); e; e = pair.callerEp.pollEvent()) {
+      if (e.event.kind === "closed") reason = e.event.error?.reason;
+    }
+    assert.equal(reason, RejectReason.CRYPTO, `caller ${caller}, listener ${listener}`);
+    assert.equal(pair.accepted, undefined);
+  }
+  // CTR stays SRT 1.5.1 on the wire.
+  const ctr = new SimPair({
+    seed: 32,
+    caller: { passphrase: PASS },
+    listener: { passphrase: PASS },
+  });
+  connectPair(ctr);
+  assert.equal(ctr.requests[0].peerVersion, 0x010501);
+});

@@ -34,6 +34,7 @@ import {
   liveSrtFlags,
   type PeerAddress,
   SRT_VERSION,
+  SRT_VERSION_GCM,
   SrtConnection,
 } from "./connection.ts";
 import { CryptoControl, kmStateWord, type KmStats } from "./crypto_control.ts";
@@ -221,7 +222,7 @@ export class SrtListener {
     const opts = Object.keys(overrides).length
       ? resolveOptions({ ...this.#optionsAsInput(), ...overrides })
       : this.#options;
-    const km = this.#openKm(p.kmreq, opts);
+    const km = this.#openKm(p.kmreq, opts, findHsReq(p.hs)?.version ?? 0);
     if ("reject" in km) {
       this.counters.rejectedCrypto++;
       this.#decideReject(now, p, km.reject);
@@ -256,7 +257,7 @@ export class SrtListener {
     });
     const exts: HandshakeExt[] = [{
       type: ExtType.HSRSP,
-      version: SRT_VERSION,
+      version: km.control?.gcm ? SRT_VERSION_GCM : SRT_VERSION,
       flags: liveSrtFlags(opts),
       recvTsbpdDelay: rcvLatency,
       sendTsbpdDelay: sndLatency,
@@ -310,6 +311,7 @@ export class SrtListener {
   #openKm(
     kmreq: Uint8Array | undefined,
     opts: ResolvedOptions,
+    peerVersion: number,
   ): { reject: number } | { control?: CryptoControl; kmrsp?: Uint8Array; stats?: KmStats } {
     const enforced = opts.enforcedEncryption;
     if (opts.passphrase === undefined) {
@@ -334,8 +336,19 @@ export class SrtListener {
         },
       };
     }
-    const r = CryptoControl.forListener(cryptoSettings(opts, randomBytesFrom(this.#rng)), kmreq);
-    if (r.ok) return { control: r.control, kmrsp: r.kmrsp };
+    const r = CryptoControl.forListener(
+      cryptoSettings(opts, randomBytesFrom(this.#rng)),
+      kmreq,
+      opts.cryptoMode,
+    );
+    if (r.ok) {
+      // tsrt speaks only libsrt 1.5.4's GCM format; an older peer would use another.
+      if (r.control.gcm && peerVersion < SRT_VERSION_GCM) {
+        r.control.clear();
+        return { reject: RejectReason.CRYPTO };
+      }
+      return { control: r.control, kmrsp: r.kmrsp };
+    }
     if (enforced) {
       return {
         reject: r.state === KmState.BADSECRET
