@@ -33,3 +33,5 @@ export type { SrtStats } from "./srt/stats.ts";
 export { SrtError, type SrtErrorCode, SrtPacketError } from "./srt/errors.ts";
 export { RejectReason, rejectReasonName } from "./srt/reject_reason.ts";
 export { parseSrtUri, type SrtUri } from "./srt/uri.ts";
+export { KmState } from "./crypto/km_state.ts";
+export type { KmCounters, KmStats } from "./srt/crypto_control.ts";

@@ -70,3 +70,10 @@ export {
   type OpenKeyMaterialResult,
   type RandomBytes,
 } from "./km_exchange.ts";
+export {
+  createGcmPacketCipher,
+  GCM_IV_LENGTH,
+  GCM_TAG_LENGTH,
+  type GcmPacketCipher,
+  writeGcmIv,
+} from "./aes_gcm.ts";
