@@ -410,3 +410,35 @@ test("cipher mode mismatch (AES-GCM against AES-CTR only, either way) is refused
   connectPair(ctr);
   assert.equal(ctr.requests[0].peerVersion, 0x010501);
 });
+
+test("both directions encrypted at once, each sender refreshing its own keys", () => {
+  const pair = new SimPair({
+    seed: 40,
+    caller: { passphrase: PASS, kmRefreshRate: 128, kmPreAnnounce: 60, latency: 200 },
+    listener: { passphrase: PASS, kmRefreshRate: 200, kmPreAnnounce: 50, latency: 200 },
+    forward: { delayUs: 10 * MS, loss: 0.02 },
+    backward: { delayUs: 10 * MS, loss: 0.02 },
+  });
+  connectPair(pair);
+  const l = pair.accepted!;
+  const n = 1500;
+  pair.stream(pair.sim.now + 10 * MS, n, 1 * MS);
+  for (let i = 0; i < n; i++) {
+    pair.sim.at(pair.sim.now + 10 * MS + i * MS, () => {
+      const p = new Uint8Array(1000);
+      new DataView(p.buffer).setUint32(0, i);
+      pair.listenerEp.send(pair.sim.now, l, p);
+    });
+  }
+  pair.run(pair.sim.now + (n + 3000) * MS);
+  const back: number[] = [];
+  for (let p = pair.caller.pollPayload(); p; p = pair.caller.pollPayload()) {
+    back.push(new DataView(p.buffer, p.byteOffset).getUint32(0));
+  }
+  assert.deepEqual(back, Array.from({ length: n }, (_, i) => i));
+  assert.deepEqual(pair.delivered.map((d) => d.index), Array.from({ length: n }, (_, i) => i));
+  assert.ok(l.kmCounters!.keySwitches >= 3, `listener switched ${l.kmCounters!.keySwitches}`);
+  assert.ok(pair.caller.kmCounters!.keySwitches >= 3);
+  assert.ok(pair.caller.kmCounters!.kmReqReceived >= l.kmCounters!.keySwitches);
+  for (const c of [pair.caller, l]) assert.equal(c.stats(pair.sim.now).pktRcvUndecryptTotal, 0);
+});

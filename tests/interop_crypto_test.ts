@@ -383,3 +383,40 @@ test(
     }
   },
 );
+
+test(
+  "tsrt listener sends to an srt-live-transmit caller with the caller's key, then its own refreshed keys",
+  {
+    skip: peers.skip,
+    timeout: 60_000,
+  },
+  async () => {
+    const slt = peers.get("srt-live-transmit");
+    const server = await listen(
+      `srt://127.0.0.1:${
+        (await freeUdpPorts(1))[0]
+      }?mode=listener&${LATENCY}&passphrase=${PASS}&${REKEY}`,
+    );
+    const sink = await openUdpSocket(0);
+    try {
+      spawnPeer(slt, [
+        "-a:no",
+        "-v",
+        `srt://127.0.0.1:${server.address.port}?${LATENCY}&passphrase=${PASS}&pbkeylen=24`,
+        `udp://127.0.0.1:${sink.port}`,
+      ]);
+      const socket = (await server.accept())!;
+      assert.equal(socket.stats().kmState, KmState.SECURED);
+      await paced((c) => socket.send(c));
+      const km = socket.connection.kmCounters!;
+      await sink.waitForCount(chunks.length, 5000);
+      assertSameBytes(concat(sink.received), fixture, "received by srt-live-transmit");
+      assert.ok(km.keySwitches >= 3, `switched keys ${km.keySwitches} times`);
+      await socket.close();
+    } finally {
+      sink.close();
+      await stopAllPeers();
+      await server.close();
+    }
+  },
+);
