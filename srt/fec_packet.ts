@@ -38,7 +38,7 @@ import { HEADER_SIZE } from "./data_packet.ts";
 import { FEC_EXTRA_SIZE } from "./fec_config.ts";
 
 /** Group index byte of a row FEC packet (-1). */
-export const FEC_ROW_INDEX = -1;
+export const FEC_ROW_INDEX: number = -1;
 
 /** Offset of the FEC header (index, flags, length) in the datagram. */
 export const FEC_HEADER_OFFSET: number = HEADER_SIZE;

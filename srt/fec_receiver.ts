@@ -82,6 +82,8 @@ export class FecReceiver {
   #inOrder = false;
 
   /**
+   * Creates an empty receiver; groups are made as their packets arrive.
+   *
    * @param config the negotiated settings
    * @param isn the first data sequence number the peer sends
    * @param payloadSize the connection's `SRTO_PAYLOADSIZE` (longest packet that can be rebuilt)

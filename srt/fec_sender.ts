@@ -44,6 +44,8 @@ export class FecSender {
   readonly #cols: FecClip[] = [];
 
   /**
+   * Creates the sender's groups: the first row and, with columns, the first group of each.
+   *
    * @param config the negotiated settings ({@linkcode fecConfigFrom})
    * @param isn the first data sequence number this side sends
    * @param payloadSize this connection's `SRTO_PAYLOADSIZE` (the clip size; libsrt uses the

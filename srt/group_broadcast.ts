@@ -91,7 +91,12 @@ export class BroadcastGroupReceiver {
   readonly #held = new Map<number, Held>();
   #next: number | undefined;
 
-  /** @param options how to key and how long to wait for a gap */
+  /**
+   * Creates an empty merge; members are added by {@linkcode BroadcastGroupReceiver.addMember}
+   * or by their first packet.
+   *
+   * @param options how to key and how long to wait for a gap
+   */
   constructor(options: BroadcastGroupOptions = {}) {
     this.#byMsg = options.syncOnMsgNo ?? false;
     this.#maxHoldUs = options.maxHoldUs ?? 100_000;
