@@ -22,6 +22,21 @@ async function readN(socket: SrtSocket, n: number): Promise<Uint8Array[]> {
   return out;
 }
 
+/** Waits for `p`; if it takes too long, fails with both sides' statistics to show why. */
+async function withStats<T>(p: Promise<T>, a: SrtSocket, b: SrtSocket): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`stalled: ${JSON.stringify({ a: a.stats(), b: b.stats() })}`));
+    }, 10_000);
+  });
+  try {
+    return await Promise.race([p, slow]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 test(
   "connect() and listen() exchange data both ways and report stats",
   { timeout: 20_000 },
@@ -35,10 +50,14 @@ test(
       assert.equal(accepted.remoteAddress.hostname, "127.0.0.1");
       const toServer = readN(accepted, 200);
       const toCaller = readN(caller, 100);
-      for (let i = 0; i < 200; i++) caller.send(numbered(i));
-      for (let i = 0; i < 100; i++) accepted.send(numbered(1000 + i, 188));
-      const a = await toServer;
-      const b = await toCaller;
+      // Bursts of 20 a tick: a 200-packet burst overflows the kernel's default UDP buffer.
+      for (let i = 0; i < 200; i++) {
+        caller.send(numbered(i));
+        if (i % 2 === 0) accepted.send(numbered(1000 + i / 2, 188));
+        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 1));
+      }
+      const a = await withStats(toServer, accepted, caller);
+      const b = await withStats(toCaller, accepted, caller);
       assert.deepEqual(a.map((p) => new DataView(p.buffer, p.byteOffset).getUint32(0)), [
         ...Array(200).keys(),
       ]);
