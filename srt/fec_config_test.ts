@@ -203,7 +203,7 @@ test("capture: a 1.5.1 listener answers with the merged string this module build
   const doc = JSON.parse(
     readFileSync(new URL("../tests/vectors/srt_fec_capture.json", import.meta.url), "utf8"),
   ) as { scenarios: { name: string; callerFilter: string; listenerFilter: string }[] };
-  assert.equal(doc.scenarios.length, 4);
+  assert.equal(doc.scenarios.length, 5);
   for (const s of doc.scenarios) {
     // Both srt-live-transmit processes had the same option; the caller sends it verbatim.
     const r = negotiateFilter(s.callerFilter, s.callerFilter, "responder", false);

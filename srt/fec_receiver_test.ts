@@ -74,7 +74,14 @@ for (const s of doc.scenarios) {
     }
     // 26 packets: rows of 4 cover packets 0..23. Columns of 2: even ones end at 23 too; the
     // staircase column 1 group (21, 25) also covers packet 25.
-    const expected = { staircase_default: 25, even: 24, row_only: 24, column_only: 24 }[
+    // 10x5, 60 packets: six complete rows cover every packet.
+    const expected = {
+      staircase_default: 25,
+      even: 24,
+      row_only: 24,
+      column_only: 24,
+      cols10_rows5: 60,
+    }[
       s.name as "even"
     ];
     assert.equal(recovered, expected, s.name);

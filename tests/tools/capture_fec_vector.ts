@@ -31,6 +31,7 @@ import {
 
 const SLT = requirePeer("srt-live-transmit") ?? fail("srt-live-transmit missing");
 const TSHARK = requirePeer("tshark") ?? fail("tshark missing");
+/** Datagrams per scenario unless the scenario says otherwise. */
 const PACKETS = 26;
 
 function fail(msg: string): never {
@@ -81,6 +82,8 @@ function hsExtension(p: Uint8Array, type: number): Uint8Array | undefined {
 interface Scenario {
   name: string;
   filter: string;
+  /** Datagrams to send (default {@linkcode PACKETS}). */
+  count?: number;
 }
 
 async function runScenario(s: Scenario) {
@@ -101,6 +104,7 @@ async function runScenario(s: Scenario) {
     `srt://127.0.0.1:${port}?mode=caller&packetfilter=${s.filter}`,
   ];
   const sent: Uint8Array[] = [];
+  const count = s.count ?? PACKETS;
   let packets: SrtDecodedPacket[];
   try {
     const listener = spawnPeer(SLT, listenerArgs);
@@ -108,7 +112,7 @@ async function runScenario(s: Scenario) {
     const caller = spawnPeer(SLT, callerArgs);
     await caller.waitFor(/SRT target connected/, 5000);
     await listener.waitFor(/Accepted SRT source connection/, 5000);
-    for (let i = 0; i < PACKETS; i++) {
+    for (let i = 0; i < count; i++) {
       const p = makePayload(i);
       sent.push(p);
       await feeder.send(p, inPort);
@@ -161,7 +165,7 @@ async function runScenario(s: Scenario) {
   }
   if (isn === undefined) throw new Error("no CONCLUSION request in the capture");
   const dataCount = wire.filter((w) => w.kind === "data").length;
-  if (dataCount !== PACKETS) throw new Error(`captured ${dataCount} data packets of ${PACKETS}`);
+  if (dataCount !== count) throw new Error(`captured ${dataCount} data packets of ${count}`);
   const quote = (a: string) => (/[?&]/.test(a) ? `"${a}"` : a);
   return {
     name: s.name,
@@ -198,6 +202,7 @@ async function main(): Promise<void> {
       { name: "even", filter: "fec,cols:4,rows:2,layout:even" },
       { name: "row_only", filter: "fec,cols:4" },
       { name: "column_only", filter: "fec,cols:4,rows:-2,layout:even" },
+      { name: "cols10_rows5", filter: "fec,cols:10,rows:5", count: 60 },
     ]
   ) {
     scenarios.push(await runScenario(s));
