@@ -209,16 +209,34 @@ async function killAll(): Promise<void> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Finds Bun: `$BUN`, `PATH`, then next to this Deno (`node_modules/.bin/bun`). */
+/**
+ * Finds a working Bun: `$BUN`, then `PATH`, then next to this Deno (`node_modules/.bin/bun`).
+ * Each candidate must answer `--version`: `deno task` puts the project's `node_modules/.bin` first
+ * on `PATH`, where an npm-installed `bun` whose postinstall never ran is only a failing stub.
+ */
 function findBun(): string | undefined {
+  const candidates: string[] = [];
   const env = Deno.env.get("BUN");
-  if (env && existsSync(env)) return env;
+  if (env) candidates.push(env);
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir !== "" && existsSync(`${dir}/bun`)) return `${dir}/bun`;
+    if (dir !== "") candidates.push(`${dir}/bun`);
   }
   const exec = Deno.execPath();
   const guess = exec.replace(/\/deno\/deno$/, "/.bin/bun");
-  if (guess !== exec && existsSync(guess)) return guess;
+  if (guess !== exec) candidates.push(guess);
+  for (const c of candidates) {
+    if (!existsSync(c)) continue;
+    try {
+      if (
+        new Deno.Command(c, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync()
+          .success
+      ) {
+        return c;
+      }
+    } catch {
+      // not executable
+    }
+  }
   return undefined;
 }
 
