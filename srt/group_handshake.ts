@@ -21,8 +21,10 @@
  * Group IDs are socket IDs with bit 30 set (`SRTGROUP_MASK`). libsrt 1.5.1 knows types
  * broadcast (1) and main/backup (2); balancing (3) and multicast (4) exist only in the draft
  * and later docs, and 1.5.1 rejects them. Debian's libsrt 1.5.1 is built without bonding at
- * all: `srt_create_group` fails and `SRTO_GROUPCONNECT` is an unknown option, so a group
- * CONCLUSION sent to it is refused.
+ * all: `srt_create_group` fails and `SRTO_GROUPCONNECT` is an unknown option. Its handshake
+ * parser skips the GROUP extension, so it accepts a member's CONCLUSION as a plain connection
+ * and answers without GROUP (`srt/group_interop_test.ts`); {@linkcode checkGroupResponse}
+ * refuses that answer.
  *
  * @module
  */
