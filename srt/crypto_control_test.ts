@@ -442,3 +442,22 @@ test("both directions encrypted at once, each sender refreshing its own keys", (
   assert.ok(pair.caller.kmCounters!.kmReqReceived >= l.kmCounters!.keySwitches);
   for (const c of [pair.caller, l]) assert.equal(c.stats(pair.sim.now).pktRcvUndecryptTotal, 0);
 });
+
+test("accept overrides apply on top of every listener option (latency and refresh kept)", () => {
+  const pair = new SimPair({
+    seed: 41,
+    caller: { passphrase: "per-stream secret" },
+    listener: { latency: 250, kmRefreshRate: 128, kmPreAnnounce: 60, passphrase: PASS },
+    decide: () => ({ accept: { passphrase: "per-stream secret" } }),
+  });
+  connectPair(pair);
+  const l = pair.accepted!;
+  assert.equal(l.rcvLatency, 250);
+  for (let i = 0; i < 300; i++) {
+    pair.sim.at(pair.sim.now + 10 * MS + i * MS, () => {
+      pair.listenerEp.send(pair.sim.now, l, new Uint8Array(100));
+    });
+  }
+  pair.run(pair.sim.now + 1000 * MS);
+  assert.ok(l.kmCounters!.keySwitches >= 2, "the listener's kmRefreshRate applies");
+});

@@ -119,6 +119,8 @@ export class SrtListener {
   };
 
   #options: ResolvedOptions;
+  /** The options as given, so that accept overrides apply on top of every one of them. */
+  #input: SrtOptions;
   #rng: RandomU32;
   #secret: number[];
   #startUs: number;
@@ -145,6 +147,7 @@ export class SrtListener {
     maxPending = 1024,
   ) {
     this.#options = resolveOptions(options);
+    this.#input = { ...options };
     this.#rng = rng;
     this.#secret = [rng(), rng(), rng(), rng()];
     this.#startUs = now;
@@ -220,7 +223,7 @@ export class SrtListener {
     const p = this.#pending.get(key);
     if (!p || p.request !== request || p.answer) return undefined;
     const opts = Object.keys(overrides).length
-      ? resolveOptions({ ...this.#optionsAsInput(), ...overrides })
+      ? resolveOptions({ ...this.#input, ...overrides })
       : this.#options;
     const km = this.#openKm(p.kmreq, opts, findHsReq(p.hs)?.version ?? 0);
     if ("reject" in km) {
@@ -361,30 +364,6 @@ export class SrtListener {
     return {
       kmrsp: kmStateWord(r.state),
       stats: { kmState: r.state, sndKmState: r.state, rcvKmState: r.state },
-    };
-  }
-
-  #optionsAsInput(): SrtOptions {
-    const o = this.#options;
-    return {
-      rcvLatency: o.rcvLatency,
-      peerLatency: o.peerLatency,
-      payloadSize: o.payloadSize,
-      mss: o.mss,
-      flowWindow: o.flowWindow,
-      connectTimeout: o.connectTimeout,
-      peerIdleTimeout: o.peerIdleTimeout,
-      tooLatePacketDrop: o.tooLatePacketDrop,
-      nakReport: o.nakReport,
-      receiveBufferPackets: o.receiveBufferPackets,
-      sendBufferPackets: o.sendBufferPackets,
-      linger: o.linger,
-      passphrase: o.passphrase,
-      pbkeylen: o.pbkeylen,
-      kmRefreshRate: o.kmRefreshRate,
-      kmPreAnnounce: o.kmPreAnnounce,
-      enforcedEncryption: o.enforcedEncryption,
-      cryptoMode: o.cryptoMode,
     };
   }
 
