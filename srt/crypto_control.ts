@@ -185,6 +185,8 @@ export class CryptoControl {
   /** The refresh KMREQ awaiting its KMRSP, and when to send it next. */
   #pending: Uint8Array | undefined;
   #pendingNextUs = Infinity;
+  /** The last refresh the peer confirmed: a late second KMRSP for it is not an error. */
+  #confirmed: Uint8Array | undefined;
 
   // Receiving.
   #rxKey: (Uint8Array | undefined)[] = [undefined, undefined];
@@ -483,7 +485,8 @@ export class CryptoControl {
 
   #onKmRsp(data: Uint8Array): void {
     if (this.#pending === undefined) {
-      this.counters.kmInvalid++;
+      // A repeat of the last confirmation (our KMREQ was resent and both were answered).
+      if (!sameBytes(this.#confirmed, data)) this.counters.kmInvalid++;
       return;
     }
     if (data.length === 4) {
@@ -494,6 +497,7 @@ export class CryptoControl {
       this.counters.kmInvalid++;
       return;
     }
+    this.#confirmed = this.#pending;
     this.#pending = undefined;
     this.#pendingNextUs = Infinity;
     this.counters.kmRspReceived++;

@@ -287,6 +287,8 @@ test("a refresh KMREQ is answered with an echo, once per distinct message", () =
   assert.equal(rx.counters.kmReqReceived, 2);
   tx.onControl(4, reply.data);
   assert.equal(tx.counters.kmRspReceived, 1);
+  tx.onControl(4, reply.data); // the answer to a resent KMREQ, arriving late
+  assert.equal(tx.counters.kmInvalid, 0);
   assert.equal(tx.pollTimeout(), Infinity, "no more resends");
 });
 

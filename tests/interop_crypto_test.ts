@@ -203,6 +203,7 @@ test(
       assertSameBytes(concat(sink.received), fixture, "received by srt-live-transmit");
       assert.ok(km.keySwitches >= 3, `switched keys ${km.keySwitches} times`);
       assert.ok(km.kmRspReceived >= km.keySwitches);
+    assert.equal(km.kmInvalid, 0);
       await stopAllPeers();
       const packets = await decodeSrt(await capture.stop(), srtPort, tshark);
       // UMSG_EXT (0x7fff) subtype 3 from tsrt, subtype 4 echoed by libsrt: the KM message in its
