@@ -1447,6 +1447,7 @@ async function main(): Promise<void> {
     await killAll();
   }
   const seconds = (performance.now() - t0) / 1000;
+  const loadEnd = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const table = markdownTable();
   const header = [
     `# tsrt vs libsrt benchmark`,
@@ -1457,7 +1458,7 @@ async function main(): Promise<void> {
         ? ` with uncommitted changes in ${machine.git.modified.join(", ")}`
         : ""
     }`,
-    `- CPU: ${machine.cpu}, ${machine.cores} cores; Linux ${machine.kernel}; load average at start ${machine.loadavg}`,
+    `- CPU: ${machine.cpu}, ${machine.cores} cores; Linux ${machine.kernel}; load average ${machine.loadavg} at start, ${loadEnd} at end (other work on the machine)`,
     `- Deno ${machine.deno}; Bun ${machine.bun}; ${machine.libsrt}`,
     `- UDP socket buffers: ${machine.udpBuffers}`,
     `- All traffic on 127.0.0.1; 1316-byte datagrams; latency 120 ms; the load generator and sink are one Bun process (bench/_loadgen.ts)`,
@@ -1479,7 +1480,7 @@ async function main(): Promise<void> {
         date: started.toISOString(),
         command,
         seconds,
-        machine,
+        machine: { ...machine, loadavgEnd: loadEnd },
         options: { quick: o.quick, only: [...o.only] },
         rows,
         errors,
