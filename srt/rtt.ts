@@ -35,8 +35,14 @@ export class RttEstimator {
     this.rttUs = Math.round((7 * this.rttUs + us) / 8);
   }
 
-  /** Adopts the figures the peer reported in an ACK, smoothing once more. */
+  /**
+   * Adopts the figures the peer reported in an ACK, smoothing once more. A report of exactly
+   * the initial guess (100 ms +- 50) is the peer saying it has not measured anything yet: it
+   * is ignored, or a sender that measured 20 ms at the handshake would be dragged towards
+   * 100 ms for the first second of the stream.
+   */
   fromPeer(rttUs: number, rttVarUs: number): void {
+    if (rttUs === INITIAL_RTT_US && rttVarUs === INITIAL_RTTVAR_US) return;
     if (!this.measured) {
       this.rttUs = rttUs;
       this.rttVarUs = rttVarUs;

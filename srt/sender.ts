@@ -31,6 +31,52 @@ import { toTimestamp } from "./timestamp.ts";
 
 /** A packet is not resent twice within this time (two NAKs crossing), in us. */
 const REXMIT_GUARD_US = 1_000;
+/** Capacity of each queue of scheduled retransmissions (entries beyond it are not scheduled). */
+const SCHEDULE_SIZE = 4096;
+/** Re-requests closer together than this come from a peer that asks densely (tsrt). */
+const SPARSE_NAK_GAP_US = 8_000;
+/** Extra copies sent with a last-chance retransmission. */
+const LAST_CHANCE_COPIES = 2;
+
+/**
+ * A FIFO of (sequence number, time) pairs with times in increasing order, in typed arrays so
+ * that scheduling allocates nothing.
+ */
+class Schedule {
+  #seq = new Int32Array(SCHEDULE_SIZE);
+  #at = new Float64Array(SCHEDULE_SIZE);
+  #head = 0;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Time of the first entry, or Infinity. */
+  get nextAt(): number {
+    return this.#size ? this.#at[this.#head] : Infinity;
+  }
+
+  push(seq: number, at: number): void {
+    if (this.#size === SCHEDULE_SIZE) return;
+    const i = (this.#head + this.#size++) & (SCHEDULE_SIZE - 1);
+    this.#seq[i] = seq;
+    this.#at[i] = at;
+  }
+
+  /** Removes and returns the first entry's sequence number if it is due, else -1. */
+  popDue(now: number): number {
+    if (this.#size === 0 || this.#at[this.#head] > now) return -1;
+    const s = this.#seq[this.#head];
+    this.#head = (this.#head + 1) & (SCHEDULE_SIZE - 1);
+    this.#size--;
+    return s;
+  }
+
+  clear(): void {
+    this.#size = 0;
+  }
+}
 
 /** The encryption hook of the connection, when it has one (see `_io.ts`). */
 type CryptoHook = { encrypt?(now: number, datagram: Uint8Array, seq: number): void };
@@ -99,8 +145,13 @@ export class LiveSender {
   #lastDataSendUs = -Infinity;
   #lastNewSendUs = -Infinity;
   #tailNextUs = -Infinity;
+  #ackAdvanceUs = -Infinity; // when the acknowledged point last moved
   #tailCount: Uint8Array; // per slot: unasked retransmissions so far
   #peerLatencyUs: number;
+  #naked: Uint8Array; // per slot: the peer reported it lost at least once
+  #copies = new Schedule(); // extra copies of last-chance retransmissions
+  #earlyChecks = new Schedule(); // reported-lost packets to resend unasked an RTT before...
+  #finalChecks = new Schedule(); // ...and just before their deadline
   #busySinceUs = -1;
 
   /** Creates the sender. */
@@ -118,6 +169,7 @@ export class LiveSender {
     this.#origin = new Float64Array(cap);
     this.#lastTx = new Float64Array(cap);
     this.#tailCount = new Uint8Array(cap);
+    this.#naked = new Uint8Array(cap);
     this.#mask = cap - 1;
     this.#peerFc = init.peerFlowWindow ?? 25600;
     this.#peerAvail = this.#peerFc;
@@ -196,6 +248,7 @@ export class LiveSender {
     this.#buf[slot] = d;
     this.#origin[slot] = now;
     this.#tailCount[slot] = 0;
+    this.#naked[slot] = 0;
     this.#bytes += payload.length;
     this.#nextSeq = seqInc(seq);
     this.#msgNo = msgInc(this.#msgNo);
@@ -231,6 +284,10 @@ export class LiveSender {
       if (seqCmp(b, this.#sendNext) >= 0) b = (this.#sendNext - 1) & 0x7fffffff;
       c.pktSndLossTotal += seqOff(a, b) + 1;
       this.#loss.insert(a, b);
+      for (let q = a;; q = seqInc(q)) {
+        this.#onReportedLost(now, q);
+        if (q === b) break;
+      }
     }
     if (idle) this.#pacer.restart(now);
     this.#pump(now);
@@ -239,17 +296,24 @@ export class LiveSender {
   /** Runs the sender's timers: paced sending, too-late drop and tail retransmission. */
   handleTimeout(now: number): void {
     this.#dropTooLate(now);
+    this.#runSchedules(now);
     this.#pump(now);
+    this.#retransmitStalledHead(now);
     this.#retransmitTail(now);
   }
 
   /** The sender's next deadline (us), or Infinity. */
   pollTimeout(): number {
     let t = this.#hasWork() && this.#canSend() ? this.#pacer.nextUs : Infinity;
+    if (this.#copies.nextAt < t) t = this.#copies.nextAt;
+    if (this.#earlyChecks.nextAt < t) t = this.#earlyChecks.nextAt;
+    if (this.#finalChecks.nextAt < t) t = this.#finalChecks.nextAt;
     if (seqCmp(this.#lastAck, this.#nextSeq) >= 0) return t;
     const drop = this.#origin[this.#lastAck & this.#mask] + this.#dropThresholdUs;
     if (drop < t) t = drop;
     if (seqCmp(this.#lastAck, this.#sendNext) < 0) {
+      const head = this.#stalledHeadAt();
+      if (head < t) t = head;
       const tail = Math.max(this.#lastNewSendUs + this.#tailDelayUs(), this.#tailNextUs);
       if (tail < t) t = tail;
     }
@@ -261,6 +325,63 @@ export class LiveSender {
     this.#buf.fill(undefined);
     this.#spare.fill(undefined);
     this.#loss.clear();
+    this.#copies.clear();
+    this.#earlyChecks.clear();
+    this.#finalChecks.clear();
+  }
+
+  /**
+   * A packet the peer reported lost. libsrt receivers re-request a loss only every 20 ms or
+   * more (their periodic NAK), so with latency of a few RTTs a loss gets only three or four
+   * requests, and each fails if the NAK or the retransmission is lost. Two things make up for
+   * it: when the peer asks sparsely and this request is the last that can still be answered in
+   * time, the retransmission goes out three times (1 ms apart); and a packet once reported lost
+   * that is still unacknowledged an RTT before its deadline, and again just before it, is resent
+   * unasked unless it was sent within the last half RTT (the NAK that should have asked for it
+   * may have been lost).
+   */
+  #onReportedLost(now: number, seq: number): void {
+    const i = seq & this.#mask;
+    const rtt = this.#io.rtt.rttUs;
+    const deadline = this.#origin[i] + this.#peerLatencyUs;
+    const gap = now - this.#lastTx[i];
+    if (gap >= SPARSE_NAK_GAP_US && now + Math.max(gap, rtt) > deadline - 1_000) {
+      for (let k = 1; k <= LAST_CHANCE_COPIES; k++) this.#copies.push(seq, now + k * 1_000);
+    }
+    if (!this.#naked[i]) {
+      this.#naked[i] = 1;
+      const margin = Math.min(Math.max(2_000, this.#io.rtt.rttVarUs), 10_000);
+      const last = deadline - margin;
+      if (last - rtt > now) this.#earlyChecks.push(seq, last - rtt);
+      if (last > now) this.#finalChecks.push(seq, last);
+    }
+  }
+
+  /** Sends the scheduled extra copies and final-chance retransmissions that are due. */
+  #runSchedules(now: number): void {
+    const rtt = this.#io.rtt.rttUs;
+    for (let s = this.#copies.popDue(now); s !== -1; s = this.#copies.popDue(now)) {
+      this.#resend(now, s, 0);
+    }
+    for (let s = this.#earlyChecks.popDue(now); s !== -1; s = this.#earlyChecks.popDue(now)) {
+      this.#resend(now, s, rtt / 2);
+    }
+    for (let s = this.#finalChecks.popDue(now); s !== -1; s = this.#finalChecks.popDue(now)) {
+      this.#resend(now, s, rtt / 2);
+    }
+  }
+
+  /** Resends `seq` at once if it is still unacknowledged and was not sent within `quietUs`. */
+  #resend(now: number, seq: number, quietUs: number): void {
+    if (seqCmp(seq, this.#lastAck) < 0 || seqCmp(seq, this.#sendNext) >= 0) return;
+    const slot = seq & this.#mask;
+    const d = this.#buf[slot];
+    if (d === undefined || now - this.#lastTx[slot] < quietUs) return;
+    const c = this.#io.counters;
+    setRetransmitted(d, true);
+    c.pktRetransTotal++;
+    c.byteRetransTotal += d.length - HEADER_SIZE;
+    this.#transmit(now, slot, d);
   }
 
   #hasWork(): boolean {
@@ -325,11 +446,41 @@ export class LiveSender {
       }
     }
     this.#lastAck = upTo;
+    this.#ackAdvanceUs = now;
     if (seqCmp(this.#sendNext, upTo) < 0) this.#sendNext = upTo;
     if (upTo === this.#nextSeq && this.#busySinceUs >= 0) {
       this.#io.counters.usSndDurationTotal += now - this.#busySinceUs;
       this.#busySinceUs = -1;
     }
+  }
+
+  /**
+   * When the oldest unacknowledged packet counts as stalled: the ACK point has not moved and
+   * the packet has not been sent for RTT + RTTVar + an ACK interval + 2 ms, while a later
+   * packet went out early enough for the receiver to have acknowledged past it.
+   */
+  #stalledHeadAt(): number {
+    const rtt = this.#io.rtt;
+    const wait = rtt.rttUs + rtt.rttVarUs + SYN_INTERVAL_US + 2_000;
+    const head = this.#lastAck & this.#mask;
+    const next = (this.#lastAck + 1) & 0x7fffffff;
+    if (seqCmp(next, this.#sendNext) >= 0) return Infinity; // the tail probe's case
+    // Past the point where a resend could make the play time: TLPKTDROP will move the ACK.
+    const last = this.#origin[head] + this.#peerLatencyUs - rtt.rttUs / 2;
+    const later = this.#lastTx[next & this.#mask] + rtt.rttUs / 2 + SYN_INTERVAL_US;
+    const at = Math.max(this.#lastTx[head] + wait, this.#ackAdvanceUs + wait, later);
+    return at > last ? Infinity : at;
+  }
+
+  /**
+   * The oldest unacknowledged packet holds the ACK point although later packets have had time
+   * to arrive: it was lost and either its NAK was lost too or the receiver does not re-request
+   * it soon enough (libsrt waits 150 ms before its first periodic NAK while it has no RTT).
+   * Resend it unasked, while it can still make its play time.
+   */
+  #retransmitStalledHead(now: number): void {
+    if (seqCmp(this.#lastAck, this.#sendNext) >= 0 || now < this.#stalledHeadAt()) return;
+    this.#resend(now, this.#lastAck, 0);
   }
 
   /** How long the sender waits, after it went quiet, before resending unacknowledged data. */
