@@ -35,3 +35,4 @@ export { RejectReason, rejectReasonName } from "./srt/reject_reason.ts";
 export { parseSrtUri, type SrtUri } from "./srt/uri.ts";
 export { KmState } from "./crypto/km_state.ts";
 export type { KmCounters, KmStats } from "./srt/crypto_control.ts";
+export { rendezvous, type RendezvousOptions } from "./net/rendezvous.ts";

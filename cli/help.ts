@@ -20,6 +20,9 @@ URIs:
   srt://host:port?key=value&...   SRT caller (a host is given)
   srt://:port  srt://host:port?mode=listener
                                   SRT listener; accepts one connection at a time
+  srt://host:port?mode=rendezvous&port=LOCAL
+                                  SRT rendezvous with host:port from local port LOCAL
+                                  (default: the same port as the remote one)
   udp://host:port                 UDP: input binds and receives, output sends
   udp://:port                     UDP input on any address
   udp://239.1.1.1:port?adapter=IP multicast input joins the group (on the adapter's interface)
@@ -27,7 +30,7 @@ URIs:
   file://con  or  -               standard input / standard output
   SRT keys use libsrt's names and units (latency=200, streamid=..., payloadsize=1316,
   conntimeo, peeridletimeo, rcvlatency, peerlatency, mss, fc, tlpktdrop, nakreport,
-  linger, transtype=live, adapter, port, mode=caller|listener).
+  linger, transtype=live, adapter, port, mode=caller|listener|rendezvous).
 
 Options:
   -c, --chunk <bytes>          bytes read at once from files and stdin

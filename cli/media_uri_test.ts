@@ -80,3 +80,16 @@ test("isMulticast() knows 224.0.0.0/4 and ff00::/8", () => {
   assert.equal(isMulticast("ff02::1"), true);
   assert.equal(isMulticast("::1"), false);
 });
+
+test("parseMediaUri() takes srt-live-transmit's rendezvous URIs; the local port defaults to the remote one", () => {
+  const r = parseMediaUri("srt://127.0.0.1:9000?mode=rendezvous&port=9001", "output");
+  assert.equal(r.kind === "srt" && r.srt.mode, "rendezvous");
+  assert.equal(r.kind === "srt" && r.srt.localPort, 9001);
+  const same = parseMediaUri("srt://127.0.0.1:9000?mode=rendezvous", "input");
+  assert.equal(same.kind === "srt" && same.srt.localPort, 9000);
+  assert.throws(
+    () => parseMediaUri("srt://:9000?mode=rendezvous", "input"),
+    /rendezvous needs a host/,
+  );
+  assert.throws(() => parseMediaUri("srt://1.2.3.4:9000?mode=peer", "input"), /rendezvous/);
+});

@@ -7,6 +7,7 @@
  */
 
 import { connect } from "../net/connect.ts";
+import { rendezvous } from "../net/rendezvous.ts";
 import { listen, type SrtServer } from "../net/listen.ts";
 import type { SrtSocket } from "../net/srt_socket.ts";
 import { SrtError } from "../srt/errors.ts";
@@ -99,7 +100,7 @@ export class SrtLink {
     while (!this.#closed && !this.#o.signal.aborted) {
       try {
         this.#attempts++;
-        const s = await connect({
+        const s = await (u.mode === "rendezvous" ? rendezvous : connect)({
           ...u.options,
           host: u.host,
           port: u.port,

@@ -10,6 +10,7 @@ import type { SrtOptions } from "../srt/options.ts";
 import { parseSrtUri } from "../srt/uri.ts";
 import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
 import { openUdp } from "./udp.ts";
+import { rendezvous } from "./rendezvous.ts";
 
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions extends SrtOptions {
@@ -26,7 +27,8 @@ export interface ConnectOptions extends SrtOptions {
 /**
  * Connects to an SRT listener as a caller.
  *
- * @param target Options, or an `srt://host:port?key=value` URI as srt-live-transmit takes it.
+ * @param target Options, or an `srt://host:port?key=value` URI as srt-live-transmit takes it
+ * (`mode=rendezvous` there meets the peer with {@linkcode rendezvous} instead).
  * @returns The connected socket.
  * @throws {SrtError} when the listener rejects the connection (`code` `CONNECTION_REJECTED`
  * with the libsrt `reason`) or does not answer in time (`CONNECTION_TIMEOUT`).
@@ -43,6 +45,7 @@ export async function connect(target: string | ConnectOptions): Promise<SrtSocke
   let opts: ConnectOptions;
   if (typeof target === "string") {
     const uri = parseSrtUri(target);
+    if (uri.mode === "rendezvous") return await rendezvous(target);
     if (uri.mode !== "caller") {
       throw new TypeError(`connect() needs a caller URI, got mode=${uri.mode}: use listen()`);
     }

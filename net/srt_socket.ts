@@ -6,7 +6,7 @@
  */
 
 import type { PeerAddress, SrtConnection } from "../srt/connection.ts";
-import type { SrtEndpoint } from "../srt/endpoint.ts";
+import type { RendezvousFailure, SrtEndpoint } from "../srt/endpoint.ts";
 import type { SrtError } from "../srt/errors.ts";
 import type { SrtStats } from "../srt/stats.ts";
 import type { KmStats } from "../srt/crypto_control.ts";
@@ -158,6 +158,8 @@ export interface DriverHooks {
   onClosed?(conn: SrtConnection, error: SrtError | undefined): void;
   /** The listener has requests waiting (see `SrtEndpoint.pollRequest`). */
   onRequest?(): void;
+  /** A rendezvous ended without a connection (see `SrtEndpoint.pollFailure`). */
+  onRendezvousFailed?(failure: RendezvousFailure): void;
 }
 
 /**
@@ -207,6 +209,7 @@ export class EndpointDriver {
         this.#hooks.onClosed?.(e.connection, e.event.error);
       }
     }
+    for (let f = ep.pollFailure(); f; f = ep.pollFailure()) this.#hooks.onRendezvousFailed?.(f);
     if (ep.listener && this.#hooks.onRequest) this.#hooks.onRequest();
     this.#arm(now);
   }

@@ -11,8 +11,12 @@ import { isControlPacket, packetDestSocketId } from "./data_packet.ts";
 import { HEADER_SIZE } from "./data_packet.ts";
 import { type ConnectionEvent, type PeerAddress, SrtConnection } from "./connection.ts";
 import { type ConnectionRequest, type RandomU32, SrtListener } from "./listener.ts";
-import { resolveOptions, type SrtOptions } from "./options.ts";
+import { type ResolvedOptions, resolveOptions, type SrtOptions } from "./options.ts";
 import { randomBytesFrom } from "./random_bytes.ts";
+import { RendezvousHandshake } from "./rendezvous.ts";
+import { rendezvousKeyMaterial, type RendezvousKm } from "./rendezvous_km.ts";
+import { SrtError } from "./errors.ts";
+import { RejectReason, rejectReasonName } from "./reject_reason.ts";
 
 /** An event of one of the endpoint's connections. */
 export interface EndpointEvent {
@@ -21,6 +25,27 @@ export interface EndpointEvent {
   /** What happened. */
   readonly event: ConnectionEvent;
 }
+
+/** A rendezvous that ended without a connection. */
+export interface RendezvousFailure {
+  /** The peer it was meant to meet. */
+  readonly peer: PeerAddress;
+  /** The rendezvous machine (its `failure` is the reject reason). */
+  readonly handshake: RendezvousHandshake;
+  /** Why: `CONNECTION_TIMEOUT` or `CONNECTION_REJECTED`, with the SRT_REJ_* `reason`. */
+  readonly error: SrtError;
+}
+
+interface RendezvousEntry {
+  readonly peer: PeerAddress;
+  readonly rdv: RendezvousHandshake;
+  readonly km: RendezvousKm;
+  readonly socketId: number;
+  readonly options: ResolvedOptions;
+  conn: SrtConnection | undefined;
+}
+
+const peerKey = (p: PeerAddress): string => `${p.hostname} ${p.port}`;
 
 /** Counters of datagrams the endpoint could not route. */
 export interface EndpointCounters {
@@ -49,6 +74,8 @@ export class SrtEndpoint {
   #conns = new Map<number, SrtConnection>();
   #active = new Set<SrtConnection>();
   #events: EndpointEvent[] = [];
+  #rdvs = new Map<string, RendezvousEntry>();
+  #rdvFailures: RendezvousFailure[] = [];
 
   /**
    * Creates an endpoint.
@@ -105,6 +132,50 @@ export class SrtEndpoint {
     return conn;
   }
 
+  /**
+   * Starts an HSv5 rendezvous with `peer`: both sides call this, each aimed at the other's
+   * address. When it succeeds a connection appears (its "connected" event comes out of
+   * {@linkcode SrtEndpoint.pollEvent}); when it fails {@linkcode SrtEndpoint.pollFailure}
+   * says why. Handshakes from `peer` keep going to the machine while the connection lives,
+   * so a repeated CONCLUSION still gets its AGREEMENT or HSRSP.
+   *
+   * @param now Current time in microseconds.
+   * @param peer The other side's address.
+   * @param options This side's options (`packetFilter` and the passphrase must match the peer's).
+   * @returns The rendezvous machine (for its state and role).
+   * @throws {RangeError} for invalid options, or when a rendezvous with `peer` is under way.
+   */
+  rendezvous(now: number, peer: PeerAddress, options: SrtOptions = {}): RendezvousHandshake {
+    const key = peerKey(peer);
+    const old = this.#rdvs.get(key);
+    if (old && old.conn?.state !== "closed" && old.rdv.state !== "failed") {
+      throw new RangeError(`a rendezvous with ${peer.hostname}:${peer.port} is already under way`);
+    }
+    const resolved = resolveOptions(options);
+    const socketId = this.#newSocketId();
+    const initialSeq = this.#rng() & 0x7fffffff;
+    let cookie = 0;
+    while (cookie === 0) cookie = this.#rng() | 0;
+    const randomBytes = randomBytesFrom(this.#rng);
+    const km = rendezvousKeyMaterial(resolved, randomBytes);
+    const rdv = new RendezvousHandshake(now, {
+      socketId,
+      peer,
+      options: resolved,
+      startUs: now,
+      initialSeq,
+      cookie,
+      keyMaterial: km.hooks,
+    });
+    this.#rdvs.set(key, { peer, rdv, km, socketId, options: resolved, conn: undefined });
+    return rdv;
+  }
+
+  /** Next rendezvous that failed (after {@linkcode SrtEndpoint.drain}). */
+  pollFailure(): RendezvousFailure | undefined {
+    return this.#rdvFailures.shift();
+  }
+
   /** Next connection request (only when listening). */
   pollRequest(): ConnectionRequest | undefined {
     return this.#listener?.pollRequest();
@@ -148,6 +219,15 @@ export class SrtEndpoint {
       return;
     }
     const dest = packetDestSocketId(datagram);
+    const r = this.#rdvs.size > 0 ? this.#rdvs.get(peerKey(from)) : undefined;
+    if (r && (dest === 0 || dest === r.socketId)) {
+      const handshake = datagram[0] === 0x80 && datagram[1] === 0;
+      if (!r.conn || handshake) {
+        r.rdv.receive(now, datagram);
+        if (!r.conn) this.#afterRendezvous(now, r, handshake ? undefined : datagram);
+        return;
+      }
+    }
     if (dest === 0) {
       if (!isControlPacket(datagram)) {
         this.counters.unknownSocket++;
@@ -172,6 +252,12 @@ export class SrtEndpoint {
   /** Runs due timers of the listener and every connection. */
   handleTimeout(now: number): void {
     this.#listener?.handleTimeout(now);
+    for (const r of this.#rdvs.values()) {
+      if (!r.conn && r.rdv.nextTimerUs <= now) {
+        r.rdv.tick(now);
+        this.#afterRendezvous(now, r, undefined);
+      }
+    }
     for (const conn of this.#conns.values()) {
       const t = conn.pollTimeout();
       if (t !== undefined && t <= now) {
@@ -192,6 +278,9 @@ export class SrtEndpoint {
   ): void {
     const l = this.#listener;
     if (l) { for (let t = l.pollTransmit(); t; t = l.pollTransmit()) send(t.datagram, t.to); }
+    for (const r of this.#rdvs.values()) {
+      for (const d of r.rdv.takeOutput()) send(d, r.peer);
+    }
     for (const conn of this.#active) {
       for (let d = conn.pollTransmit(); d; d = conn.pollTransmit()) send(d, conn.peer);
       if (deliver) { for (let p = conn.pollPayload(); p; p = conn.pollPayload()) deliver(conn, p); }
@@ -201,6 +290,9 @@ export class SrtEndpoint {
       if (conn.state === "closed") this.#conns.delete(conn.socketId);
     }
     this.#active.clear();
+    for (const [key, r] of this.#rdvs) {
+      if (r.conn?.state === "closed" || r.rdv.state === "failed") this.#rdvs.delete(key);
+    }
   }
 
   /** Next connection event, after {@linkcode SrtEndpoint.drain}. */
@@ -211,6 +303,9 @@ export class SrtEndpoint {
   /** Earliest deadline of the listener and all connections, or undefined. */
   pollTimeout(): number | undefined {
     let t = this.#listener?.pollTimeout() ?? Infinity;
+    for (const r of this.#rdvs.values()) {
+      if (!r.conn && r.rdv.nextTimerUs < t) t = r.rdv.nextTimerUs;
+    }
     for (const conn of this.#conns.values()) {
       const c = conn.pollTimeout();
       if (c !== undefined && c < t) t = c;
@@ -220,7 +315,44 @@ export class SrtEndpoint {
 
   #newSocketId(): number {
     let id = 0;
-    do id = this.#rng() & 0x3fffffff; while (id === 0 || this.#conns.has(id));
+    do id = this.#rng() & 0x3fffffff; while (id === 0 || this.#conns.has(id) || this.#rdvUses(id));
     return id;
+  }
+
+  #rdvUses(id: number): boolean {
+    for (const r of this.#rdvs.values()) if (r.socketId === id) return true;
+    return false;
+  }
+
+  /** Turns a finished rendezvous into a connection, or a failed one into a failure. */
+  #afterRendezvous(now: number, r: RendezvousEntry, trigger: Uint8Array | undefined): void {
+    const rdv = r.rdv;
+    if (rdv.state === "connected" && rdv.result) {
+      const conn = SrtConnection.accepted(now, {
+        ...rdv.result.init,
+        randomBytes: randomBytesFrom(this.#rng),
+        crypto: r.km.crypto,
+        kmStats: r.km.kmStats,
+      });
+      r.conn = conn;
+      this.#conns.set(conn.socketId, conn);
+      this.#active.add(conn);
+      // The Responder connects on the Initiator's first non-handshake packet: it is the
+      // connection's first packet too.
+      if (trigger) conn.handleDatagram(now, trigger);
+    } else if (rdv.state === "failed") {
+      r.km.clear();
+      const reason = rdv.failure ?? RejectReason.UNKNOWN;
+      const error = reason === RejectReason.TIMEOUT
+        ? new SrtError("CONNECTION_TIMEOUT", "rendezvous timed out: the peer never answered", {
+          reason,
+        })
+        : new SrtError(
+          "CONNECTION_REJECTED",
+          `rendezvous failed (${rejectReasonName(reason)})`,
+          { reason },
+        );
+      this.#rdvFailures.push({ peer: r.peer, handshake: rdv, error });
+    }
   }
 }

@@ -1,6 +1,8 @@
 /**
  * `srt://` URIs as srt-live-transmit takes them:
- * `srt://host:port?key=value&...` is a caller, `srt://:port` (or `mode=listener`) a listener.
+ * `srt://host:port?key=value&...` is a caller, `srt://:port` (or `mode=listener`) a listener,
+ * `srt://host:port?mode=rendezvous[&port=LOCAL]` a rendezvous with `host:port` from local port
+ * `LOCAL` (default: the remote port, as srt-live-transmit binds it).
  * Query keys use libsrt's socket option names and units (latency in milliseconds).
  *
  * @module
@@ -9,19 +11,19 @@
 import { PASSPHRASE_MAX_BYTES, PASSPHRASE_MIN_BYTES, type SrtOptions } from "./options.ts";
 
 /** The connection mode of a URI. */
-export type SrtMode = "caller" | "listener";
+export type SrtMode = "caller" | "listener" | "rendezvous";
 
 /** A parsed `srt://` URI. */
 export interface SrtUri {
-  /** Caller or listener. */
+  /** Caller, listener or rendezvous. */
   readonly mode: SrtMode;
-  /** Remote host for a caller; bind address for a listener ("" = any). */
+  /** Remote host for a caller or rendezvous; bind address for a listener ("" = any). */
   readonly host: string;
-  /** Remote port for a caller; bind port for a listener. */
+  /** Remote port for a caller or rendezvous; bind port for a listener. */
   readonly port: number;
   /** Local address to bind (`adapter=`). */
   readonly adapter: string | undefined;
-  /** Local port to bind for a caller (`port=`). */
+  /** Local port to bind for a caller (`port=`); for a rendezvous, default the remote port. */
   readonly localPort: number | undefined;
   /** Connection options from the query. */
   readonly options: SrtOptions;
@@ -140,7 +142,8 @@ export function parseSrtUri(uri: string): SrtUri {
     if (key === "mode") {
       if (value === "caller" || value === "client") mode = "caller";
       else if (value === "listener" || value === "server") mode = "listener";
-      else throw new RangeError(`srt:// mode=${value}: expected caller or listener`);
+      else if (value === "rendezvous") mode = "rendezvous";
+      else throw new RangeError(`srt:// mode=${value}: expected caller, listener or rendezvous`);
     } else if (key === "adapter") adapter = value;
     else if (key === "port") {
       localPort = int(1, 65535, () => {})(options, value, key) ?? Number(value);
@@ -155,8 +158,9 @@ export function parseSrtUri(uri: string): SrtUri {
     }
   }
   mode ??= host === "" ? "listener" : "caller";
-  if (mode === "caller" && host === "") {
-    throw new TypeError(`srt:// caller needs a host: "${uri}"`);
+  if (mode !== "listener" && host === "") {
+    throw new TypeError(`srt:// ${mode} needs a host: "${uri}"`);
   }
+  if (mode === "rendezvous") localPort ??= port;
   return { mode, host, port, adapter, localPort, options };
 }

@@ -1,0 +1,103 @@
+/**
+ * `rendezvous()`: open an SRT connection in rendezvous mode, where both sides call each other
+ * at the same time from known ports (libsrt's `SRTO_RENDEZVOUS`, srt-live-transmit's
+ * `mode=rendezvous`).
+ *
+ * @module
+ */
+
+import { SrtEndpoint } from "../srt/endpoint.ts";
+import type { SrtError } from "../srt/errors.ts";
+import type { SrtOptions } from "../srt/options.ts";
+import { parseSrtUri } from "../srt/uri.ts";
+import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
+import { openUdp } from "./udp.ts";
+
+/** Options of {@linkcode rendezvous}. */
+export interface RendezvousOptions extends SrtOptions {
+  /** The peer's host (an IP address). */
+  host: string;
+  /** The peer's port. */
+  port: number;
+  /** Local port to bind; the peer aims at it. Default: the same as `port`. */
+  localPort?: number;
+  /** Local address to bind; default any of the peer's family. */
+  localAddress?: string;
+}
+
+/**
+ * Meets a peer in rendezvous mode: binds `localPort` and handshakes with `host:port` until
+ * the peer does the same (up to 10 × the connect timeout, 30 s by default).
+ *
+ * @param target Options, or an `srt://host:port?mode=rendezvous&port=LOCAL` URI as
+ * srt-live-transmit takes it (without `port=` the local port is the remote one).
+ * @returns The connected socket.
+ * @throws {SrtError} when the peer refuses (`CONNECTION_REJECTED` with the libsrt `reason`,
+ * e.g. 14 FILTER or 10 BADSECRET) or never answers (`CONNECTION_TIMEOUT`).
+ *
+ * @example
+ * ```ts ignore
+ * import { rendezvous } from "@tsrt/tsrt";
+ * // The other side: srt-live-transmit udp://:5000 "srt://127.0.0.1:9001?mode=rendezvous&port=9000"
+ * const socket = await rendezvous({ host: "127.0.0.1", port: 9000, localPort: 9001 });
+ * ```
+ */
+export async function rendezvous(target: string | RendezvousOptions): Promise<SrtSocket> {
+  let opts: RendezvousOptions;
+  if (typeof target === "string") {
+    const uri = parseSrtUri(target);
+    if (uri.mode !== "rendezvous") {
+      throw new TypeError(`rendezvous() needs mode=rendezvous, got mode=${uri.mode}`);
+    }
+    opts = {
+      ...uri.options,
+      host: uri.host,
+      port: uri.port,
+      localAddress: uri.adapter,
+      localPort: uri.localPort,
+    };
+  } else opts = target;
+  const { host, port, localAddress, localPort, ...srtOptions } = opts;
+  const v6 = host.includes(":");
+  const endpoint = new SrtEndpoint(cryptoRandomU32);
+  const ref: { driver?: EndpointDriver } = {};
+  const udp = await openUdp({
+    hostname: localAddress ?? (v6 ? "::" : "0.0.0.0"),
+    port: localPort ?? port,
+    onMessage: (data, from) => ref.driver?.receive(data, from),
+  });
+  let settle!: { ok: (s: SrtSocket) => void; fail: (e: unknown) => void };
+  const result = new Promise<SrtSocket>((ok, fail) => (settle = { ok, fail }));
+  let socket: SrtSocket | undefined;
+  const end = (): void => {
+    driver.stop();
+    void udp.close();
+  };
+  const driver = new EndpointDriver(udp, endpoint, {
+    onConnected: (conn) => {
+      socket = new SrtSocket(driver, conn);
+      driver.sockets.set(conn, socket);
+      settle.ok(socket);
+    },
+    onClosed: (_conn, error: SrtError | undefined) => {
+      end();
+      if (!socket) settle.fail(error);
+    },
+    onRendezvousFailed: (f) => {
+      // Let the rejection (if any) go out before the socket closes.
+      queueMicrotask(end);
+      settle.fail(f.error);
+    },
+  });
+  ref.driver = driver;
+  try {
+    const now = nowUs();
+    endpoint.rendezvous(now, { hostname: host, port }, srtOptions);
+    driver.flush(now);
+  } catch (e) {
+    driver.stop();
+    await udp.close();
+    throw e;
+  }
+  return result;
+}
