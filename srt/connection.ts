@@ -83,6 +83,8 @@ export type ConnectionEvent =
  */
 export type ConnectionState = "connecting" | "connected" | "closing" | "closed";
 
+const NO_DATAGRAM = new Uint8Array(0);
+
 /** The SRT version tsrt announces in HSREQ/HSRSP (1.5.1, the libsrt it is tested against). */
 export const SRT_VERSION = 0x010501;
 /**
@@ -205,8 +207,11 @@ export class SrtConnection {
   #lastRecvUs: number;
   #closeDeadlineUs = 0;
   #peerLinkCapacity = 0;
+  // Outgoing datagrams: a queue that keeps its backing store between drains, so that queueing
+  // a packet allocates nothing in steady state.
   #tx: Uint8Array[] = [];
   #txHead = 0;
+  #txLen = 0;
   #events: ConnectionEvent[] = [];
   #io: ConnectionIo;
 
@@ -227,7 +232,7 @@ export class SrtConnection {
       counters: this.#counters,
       rtt: this.#rtt,
       transmitData: (now, d) => {
-        this.#tx.push(d);
+        this.#tx[this.#txLen++] = d;
         this.#lastSendUs = now;
         this.#counters.pktSentTotal++;
         this.#counters.byteSentTotal += d.length - HEADER_SIZE;
@@ -311,15 +316,13 @@ export class SrtConnection {
 
   /** Next datagram to send to {@linkcode SrtConnection.peer}, or undefined. */
   pollTransmit(): Uint8Array | undefined {
-    if (this.#txHead >= this.#tx.length) {
-      if (this.#tx.length) {
-        this.#tx.length = 0;
-        this.#txHead = 0;
-      }
+    if (this.#txHead >= this.#txLen) {
+      this.#txHead = 0;
+      this.#txLen = 0;
       return undefined;
     }
     const d = this.#tx[this.#txHead];
-    this.#tx[this.#txHead++] = undefined as unknown as Uint8Array;
+    this.#tx[this.#txHead++] = NO_DATAGRAM;
     return d;
   }
 
@@ -566,7 +569,7 @@ export class SrtConnection {
 
   #sendHandshake(now: number, hs: Handshake): void {
     this.#hsCurrent = hs;
-    this.#tx.push(encodeControlPacket({
+    this.#queue(encodeControlPacket({
       type: ControlType.HANDSHAKE,
       timestamp: toTimestamp(now - this.#startUs),
       destSocketId: 0,
@@ -765,8 +768,12 @@ export class SrtConnection {
     return true;
   }
 
+  #queue(d: Uint8Array): void {
+    this.#tx[this.#txLen++] = d;
+  }
+
   #sendControl(now: number, p: ControlBody): void {
-    this.#tx.push(
+    this.#queue(
       encodeControlPacket({
         ...p,
         timestamp: toTimestamp(now - this.#startUs),

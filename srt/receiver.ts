@@ -400,7 +400,10 @@ export class LiveReceiver {
         this.#buf[slot] = undefined;
         this.#count--;
         this.#bytes -= d.length - HEADER_SIZE;
-        if (!this.#undecryptable[slot]) this.#push(d.subarray(HEADER_SIZE));
+        // A view built directly: subarray() goes through the species lookup and costs more.
+        if (!this.#undecryptable[slot]) {
+          this.#push(new Uint8Array(d.buffer, d.byteOffset + HEADER_SIZE, d.length - HEADER_SIZE));
+        }
         this.#base = seqInc(this.#base);
         continue;
       }
