@@ -117,7 +117,14 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
     if (d === false) ep.reject(now, req, RejectReason.FALLBACK);
     else if (typeof d === "number") ep.reject(now, req, d);
     else {
-      const conn = ep.accept(now, req, d === true || d === undefined ? undefined : d);
+      let conn;
+      try {
+        conn = ep.accept(now, req, d === true || d === undefined ? undefined : d);
+      } catch {
+        // Options the hook returned that do not resolve (e.g. a 9-byte passphrase): refuse
+        // this caller rather than fail the server.
+        ep.reject(now, req, RejectReason.ISE);
+      }
       if (conn) {
         const s = new SrtSocket(this.#driver, conn);
         this.#driver.sockets.set(conn, s);

@@ -423,3 +423,39 @@ test(
     }
   },
 );
+
+test("an accept hook returning an unusable passphrase refuses that caller; the server goes on", {
+  skip: peers.skip,
+  timeout: 60_000,
+}, async () => {
+  const slt = peers.get("srt-live-transmit");
+  const server = await listen({
+    port: 0,
+    hostname: "127.0.0.1",
+    accept: (req) => ({ passphrase: req.streamId === "#!::r=ok" ? PASS : "too-short" }),
+  });
+  try {
+    const [in1, in2] = await freeUdpPorts(2);
+    const bad = spawnPeer(slt, [
+      "-a:no",
+      "-v",
+      `udp://127.0.0.1:${in1}`,
+      `srt://127.0.0.1:${server.address.port}?streamid=#!::r=bad&passphrase=${PASS}`,
+    ]);
+    await bad.waitFor(/reject|Application-defined/i, 5000);
+    const good = spawnPeer(slt, [
+      "-a:no",
+      "-v",
+      `udp://127.0.0.1:${in2}`,
+      `srt://127.0.0.1:${server.address.port}?streamid=#!::r=ok&passphrase=${PASS}`,
+    ]);
+    await good.waitFor(/SRT target connected/, 5000);
+    const socket = (await server.accept())!;
+    assert.equal(socket.streamId, "#!::r=ok");
+    await good.stop("SIGINT");
+    await socket.closed;
+  } finally {
+    await stopAllPeers();
+    await server.close();
+  }
+});
