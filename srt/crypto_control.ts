@@ -24,6 +24,12 @@
  *
  * In HSv5 the caller's key serves both directions until each sender refreshes its own.
  *
+ * A limit shared with libsrt: the receiver drops a decommissioned key when the next
+ * pre-announce replaces it, R-P packets after the switch. A retransmission encrypted with that
+ * key arriving later would be decrypted with its successor (AES-CTR cannot tell) and deliver
+ * garbage. It takes a receive latency longer than R-P packet times, which the defaults
+ * (2^24 / 4096) rule out; keep it in mind with tiny refresh rates such as 128 / 60.
+ *
  * AES-GCM (cryptoMode 2, KM cipher 4 / auth 1) uses libsrt 1.5.4's packet format only (see
  * `crypto/aes_gcm.ts`): each packet carries a 16-byte tag after the ciphertext, and a packet
  * whose tag does not verify is undecryptable. libsrt 1.5.2/1.5.3 used another IV and AAD, and
