@@ -40,7 +40,10 @@ import {
   type HsReqExt,
   type KmExt,
   SrtFlags,
+  type StringExt,
 } from "./handshake_ext.ts";
+import { FEC_EXTRA_SIZE, negotiateFilter } from "./fec_config.ts";
+import { FecFilter, type FecFilterStats } from "./fec_filter.ts";
 import type { ResolvedOptions } from "./options.ts";
 import {
   CryptoControl,
@@ -137,7 +140,16 @@ export interface AcceptedInit extends ConnectionInit {
   readonly crypto?: CryptoControl;
   /** KM states when not encrypting (a non-enforced mismatch); default all UNSECURED. */
   readonly kmStats?: KmStats;
+  /** The packet filter the handshake agreed (`""` or absent for none). */
+  readonly packetFilter?: string;
 }
+
+const NO_FILTER_STATS: FecFilterStats = {
+  pktSndFilterExtraTotal: 0,
+  pktRcvFilterExtraTotal: 0,
+  pktRcvFilterSupplyTotal: 0,
+  pktRcvFilterLossTotal: 0,
+};
 
 const UNSECURED_STATS: KmStats = {
   kmState: KmState.UNSECURED,
@@ -187,6 +199,8 @@ export class SrtConnection {
   // Encryption: the key material and ciphers, or the KM states of an unencrypted connection.
   #crypto: CryptoControl | undefined;
   #kmStats: KmStats = UNSECURED_STATS;
+  #filterConfig = ""; // the packet filter agreed in the handshake
+  #fec: FecFilter | undefined;
   #randomBytes: RandomBytes | undefined;
 
   // Negotiated.
@@ -273,6 +287,7 @@ export class SrtConnection {
     c.#tsbpdBaseUs = init.tsbpdBaseUs;
     c.#crypto = init.crypto;
     c.#kmStats = init.kmStats ?? UNSECURED_STATS;
+    c.#filterConfig = init.packetFilter ?? "";
     c.#becomeConnected(now, init.peerInitialSeq, init.rcvLatency, init.sndLatency);
     c.#lastRecvUs = now;
     return c;
@@ -311,7 +326,12 @@ export class SrtConnection {
   /** Largest payload {@linkcode SrtConnection.send} accepts. */
   get payloadSize(): number {
     // With AES-GCM each packet also carries a 16-byte tag.
-    return Math.min(this.#opts.payloadSize, this.#mss - 44 - (this.#crypto?.tagLength ?? 0));
+    // A packet filter takes 4 more bytes (FEC header) when it came from the peer's settings.
+    const fec = this.#filterConfig === "" ? 0 : FEC_EXTRA_SIZE;
+    return Math.min(
+      this.#opts.payloadSize,
+      this.#mss - 44 - (this.#crypto?.tagLength ?? 0) - fec,
+    );
   }
 
   /** Next datagram to send to {@linkcode SrtConnection.peer}, or undefined. */
@@ -513,6 +533,7 @@ export class SrtConnection {
       pktRcvLossPending: r?.pktRcvLossPending ?? 0,
       usRcvJitter: r?.usJitter ?? 0,
       usRcvDrift: r?.usDrift ?? 0,
+      ...(this.#fec?.stats() ?? NO_FILTER_STATS),
       ...this.kmStats,
     };
   }
@@ -544,6 +565,10 @@ export class SrtConnection {
       sendTsbpdDelay: this.#opts.peerLatency,
     }];
     let flags: number = ExtFlags.HSREQ;
+    if (this.#opts.packetFilter !== "") {
+      exts.push({ type: ExtType.FILTER, value: this.#opts.packetFilter });
+      flags |= ExtFlags.CONFIG;
+    }
     if (this.#kmreq) {
       exts.push({ type: ExtType.KMREQ, data: this.#kmreq });
       flags |= ExtFlags.KMREQ;
@@ -615,6 +640,18 @@ export class SrtConnection {
         this.#reject(RejectReason.ROGUE, "CONCLUSION response without HSRSP");
         return;
       }
+      const filter = negotiateFilter(
+        this.#opts.packetFilter,
+        hs.extensions.find((e): e is StringExt => e.type === ExtType.FILTER && !("unknown" in e))
+          ?.value,
+        "initiator",
+        false,
+      );
+      if (!filter.ok) {
+        this.#reject(filter.reason, filter.message);
+        return;
+      }
+      this.#filterConfig = filter.config;
       if (!this.#checkKmResponse(hs)) return;
       if (this.#crypto?.gcm && rsp.version < SRT_VERSION_GCM) {
         this.#reject(RejectReason.CRYPTO, "AES-GCM needs a peer of SRT 1.5.4 or later");
@@ -705,6 +742,12 @@ export class SrtConnection {
     this.#hsCurrent = undefined;
     this.#rcvLatencyUs = rcvLatencyMs * 1000;
     this.#sndLatencyUs = sndLatencyMs * 1000;
+    this.#fec = FecFilter.create(this.#filterConfig, {
+      sndIsn: this.#initialSeq,
+      rcvIsn: peerIsn,
+      payloadSize: this.payloadSize,
+      socketId: this.socketId,
+    });
     this.#sender = new LiveSender(now, {
       initialSeq: this.#initialSeq,
       bufferPackets: this.#opts.sendBufferPackets,
@@ -719,6 +762,7 @@ export class SrtConnection {
         minInputBw: this.#opts.minInputBw,
         oheadBw: this.#opts.oheadBw,
       },
+      fec: this.#fec,
     }, this.#io);
     this.#receiver = new LiveReceiver(now, {
       peerInitialSeq: peerIsn,
@@ -730,6 +774,7 @@ export class SrtConnection {
       payloadSize: this.payloadSize,
       lossMaxTtl: this.#opts.lossMaxTtl,
       driftTracer: this.#opts.driftTracer,
+      fec: this.#fec,
     }, this.#io);
     this.#events.push({ kind: "connected" });
   }

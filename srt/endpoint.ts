@@ -165,6 +165,7 @@ export class SrtEndpoint {
       startUs: now,
       initialSeq,
       cookie,
+      packetFilter: resolved.packetFilter,
       keyMaterial: km.hooks,
     });
     this.#rdvs.set(key, { peer, rdv, km, socketId, options: resolved, conn: undefined });
@@ -333,6 +334,7 @@ export class SrtEndpoint {
         randomBytes: randomBytesFrom(this.#rng),
         crypto: r.km.crypto,
         kmStats: r.km.kmStats,
+        packetFilter: rdv.result.packetFilter,
       });
       r.conn = conn;
       this.#conns.set(conn.socketId, conn);

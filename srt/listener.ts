@@ -44,6 +44,8 @@ import { type ResolvedOptions, resolveOptions, type SrtOptions } from "./options
 import { randomBytesFrom, type RandomU32 } from "./random_bytes.ts";
 import { checkRejectReason, RejectReason } from "./reject_reason.ts";
 import { toTimestamp } from "./timestamp.ts";
+import { negotiateFilter } from "./fec_config.ts";
+import { sendsFilterExtension } from "./fec_filter.ts";
 
 /** A caller asking to connect, waiting for the application's decision. */
 export interface ConnectionRequest {
@@ -232,6 +234,13 @@ export class SrtListener {
       return undefined;
     }
     const hsreq = findHsReq(p.hs)!;
+    const peerFilter = findString(p.hs.extensions, ExtType.FILTER);
+    const filter = negotiateFilter(opts.packetFilter, peerFilter, "responder", false);
+    if (!filter.ok) {
+      km.control?.clear();
+      this.#decideReject(now, p, filter.reason);
+      return undefined;
+    }
     // Each direction's latency is the larger of what the receiver wants and what the sender asks.
     const rcvLatency = Math.max(opts.rcvLatency, hsreq.sendTsbpdDelay);
     const sndLatency = Math.max(opts.peerLatency, hsreq.recvTsbpdDelay);
@@ -257,6 +266,7 @@ export class SrtListener {
       crypto: km.control,
       kmStats: km.stats,
       randomBytes: randomBytesFrom(this.#rng),
+      packetFilter: filter.config,
     });
     const exts: HandshakeExt[] = [{
       type: ExtType.HSRSP,
@@ -265,11 +275,19 @@ export class SrtListener {
       recvTsbpdDelay: rcvLatency,
       sendTsbpdDelay: sndLatency,
     }];
-    if (km.kmrsp) exts.push({ type: ExtType.KMRSP, data: km.kmrsp });
+    let extFlags: number = ExtFlags.HSREQ;
+    if (sendsFilterExtension("hsrsp", filter.config, hsreq.flags, peerFilter !== undefined)) {
+      exts.push({ type: ExtType.FILTER, value: filter.config });
+      extFlags |= ExtFlags.CONFIG;
+    }
+    if (km.kmrsp) {
+      exts.push({ type: ExtType.KMRSP, data: km.kmrsp });
+      extFlags |= ExtFlags.KMREQ;
+    }
     const answer: Handshake = {
       version: 5,
       encryption: km.control ? km.control.keyLength / 8 : 0,
-      extension: km.kmrsp ? ExtFlags.HSREQ | ExtFlags.KMREQ : ExtFlags.HSREQ,
+      extension: extFlags,
       initialSeq: p.hs.initialSeq,
       mss,
       flowWindow: opts.flowWindow,
@@ -468,8 +486,11 @@ export class SrtListener {
     else {
       const cc = findString(hs.extensions, ExtType.CONGESTION);
       if (cc !== undefined && cc !== "live") reason = RejectReason.CONGESTION;
-      else if (findString(hs.extensions, ExtType.FILTER) !== undefined) {
-        reason = RejectReason.FILTER;
+      else {
+        const peerFilter = findString(hs.extensions, ExtType.FILTER);
+        if (!negotiateFilter(this.#options.packetFilter, peerFilter, "responder", false).ok) {
+          reason = RejectReason.FILTER;
+        }
       }
     }
     if (reason >= 0) {

@@ -4,6 +4,9 @@
  * @module
  */
 
+import { parseFecOption } from "./fec_config.ts";
+import { payloadSizeWithFilter } from "./fec_filter.ts";
+
 /** Options of an SRT connection. Durations are milliseconds, as in libsrt's socket options. */
 export interface SrtOptions {
   /** Sets both `rcvLatency` and `peerLatency` (SRTO_LATENCY). Default 120 ms. */
@@ -83,6 +86,12 @@ export interface SrtOptions {
   enforcedEncryption?: boolean;
   /** 0 auto (AES-CTR for a caller, whatever the caller asks for a listener), 1 AES-CTR, 2 AES-GCM (SRTO_CRYPTOMODE). */
   cryptoMode?: number;
+  /**
+   * Packet filter (SRTO_PACKETFILTER), e.g. `"fec,cols:10,rows:5,arq:never"`; default none.
+   * Both sides' settings are merged in the handshake; a conflict is refused with
+   * SRT_REJ_FILTER (14). With a filter the payload size is at most 1452.
+   */
+  packetFilter?: string;
 }
 
 /** Options with every value resolved and checked. */
@@ -137,6 +146,8 @@ export interface ResolvedOptions {
   readonly enforcedEncryption: boolean;
   /** Cipher mode: 0 auto, 1 AES-CTR, 2 AES-GCM. */
   readonly cryptoMode: 0 | 1 | 2;
+  /** Packet filter configuration (`""` for none). */
+  readonly packetFilter: string;
 }
 
 /** libsrt's live-mode defaults. */
@@ -166,6 +177,7 @@ export const DEFAULTS: ResolvedOptions = {
   kmPreAnnounce: 0x1000,
   enforcedEncryption: true,
   cryptoMode: 0,
+  packetFilter: "",
 };
 
 /** Shortest passphrase libsrt accepts, in bytes. */
@@ -234,11 +246,19 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
   const kmPreAnnounce = integer("kmPreAnnounce", o.kmPreAnnounce, 0, maxPreAnnounce, 0) ||
     Math.min(DEFAULTS.kmPreAnnounce, maxPreAnnounce);
   const cryptoMode = integer("cryptoMode", o.cryptoMode, 0, 2, 0) as 0 | 1 | 2;
+  const packetFilter = o.packetFilter ?? "";
+  if (packetFilter !== "") {
+    try {
+      parseFecOption(packetFilter);
+    } catch (e) {
+      throw new RangeError(`packetFilter: ${(e as Error).message}`);
+    }
+  }
   return {
     rcvLatency: integer("rcvLatency", o.rcvLatency, 0, 65535, latency),
     peerLatency: integer("peerLatency", o.peerLatency, 0, 65535, latency),
     streamId: o.streamId === "" ? undefined : o.streamId,
-    payloadSize,
+    payloadSize: packetFilter === "" ? payloadSize : payloadSizeWithFilter(payloadSize),
     mss,
     flowWindow: integer("flowWindow", o.flowWindow, 32, 0x7fffffff, DEFAULTS.flowWindow),
     connectTimeout: integer(
@@ -284,5 +304,6 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     kmPreAnnounce,
     enforcedEncryption: o.enforcedEncryption ?? DEFAULTS.enforcedEncryption,
     cryptoMode,
+    packetFilter,
   };
 }

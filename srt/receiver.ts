@@ -23,6 +23,8 @@ import { readU32 } from "./_bytes.ts";
 import { type ConnectionIo, pow2, SYN_INTERVAL_US } from "./_io.ts";
 import { ControlType } from "./control_packet.ts";
 import { dataSeq, HEADER_SIZE } from "./data_packet.ts";
+import { ArqLevel } from "./fec_config.ts";
+import type { FecFilter } from "./fec_filter.ts";
 import { LossList } from "./loss_list.ts";
 import type { LossRange } from "./nak.ts";
 import { seqCmp, seqInc, seqOff } from "./seq.ts";
@@ -67,6 +69,8 @@ export interface ReceiverInit {
   readonly lossMaxTtl?: number;
   /** Trace clock drift (SRTO_DRIFTTRACER). Default true. */
   readonly driftTracer?: boolean;
+  /** The packet filter (FEC), when the handshake agreed one; its `arq` decides the NAKs. */
+  readonly fec?: FecFilter;
 }
 
 /** Instantaneous receiver figures for statistics. */
@@ -227,8 +231,26 @@ export class LiveReceiver {
     return p;
   }
 
-  /** Handles one data packet (already checked to be at least a header long). */
+  /**
+   * Handles one data packet (already checked to be at least a header long). With a packet
+   * filter every packet goes through it first: FEC packets share sequence numbers with data
+   * and stop there; packets it rebuilds enter the buffer as if received.
+   */
   onData(now: number, d: Uint8Array): void {
+    const fec = this.#init.fec;
+    if (fec === undefined) {
+      this.#onData(now, d, true);
+      return;
+    }
+    const r = fec.receive(d);
+    const always = fec.arq === ArqLevel.ALWAYS;
+    for (const p of r.rebuilt) this.#onData(now, p, always);
+    // arq:onreq asks only for what the filter cannot rebuild (the gaps are on the loss list).
+    if (r.losses.length > 0 && fec.arq === ArqLevel.ONREQ) this.#sendNak(now, r.losses);
+    if (r.pass) this.#onData(now, d, always);
+  }
+
+  #onData(now: number, d: Uint8Array, naks: boolean): void {
     const c = this.#io.counters;
     const seq = dataSeq(d);
     const payloadLen = d.length - HEADER_SIZE;
@@ -328,7 +350,7 @@ export class LiveReceiver {
       this.#freshAt[slot] = -1;
     }
     if (this.#freshPending) nakNow = this.#activateFresh(now) || nakNow;
-    if (nakNow) this.#nakPass(now);
+    if (nakNow && naks) this.#nakPass(now);
     this.#advanceContig();
     this.#measureArrival(now, seq, payloadLen);
     if (++this.#pktsSinceAck >= LIGHT_ACK_PACKETS) this.#sendLightAck(now);
@@ -371,7 +393,7 @@ export class LiveReceiver {
       this.#sendFullAck(now);
       this.#nextAckUs = now + SYN_INTERVAL_US;
     }
-    if (now >= this.#nextNakUs) {
+    if (now >= this.#nextNakUs && this.#naks()) {
       if (this.#freshPending) this.#activateFresh(now);
       this.#nakPass(now);
     }
@@ -381,7 +403,7 @@ export class LiveReceiver {
   pollTimeout(): number {
     // The ACK timer only matters while there is something the peer has not confirmed.
     let t = this.#contig !== this.#lastAckAckedSeq ? this.#nextAckUs : Infinity;
-    if (this.#loss.size > 0 && this.#nextNakUs < t) t = this.#nextNakUs;
+    if (this.#loss.size > 0 && this.#nextNakUs < t && this.#naks()) t = this.#nextNakUs;
     const play = this.#nextPlayTime();
     return play < t ? play : t;
   }
@@ -614,6 +636,12 @@ export class LiveReceiver {
         byteRate: this.#byteRate,
       },
     });
+  }
+
+  /** Whether losses are NAKed as found and again periodically (no filter, or `arq:always`). */
+  #naks(): boolean {
+    const fec = this.#init.fec;
+    return fec === undefined || fec.arq === ArqLevel.ALWAYS;
   }
 
   #sendNak(now: number, ranges: readonly LossRange[]): void {

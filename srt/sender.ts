@@ -24,6 +24,7 @@ import {
   writeDataHeader,
 } from "./data_packet.ts";
 import { ControlType } from "./control_packet.ts";
+import type { FecFilter } from "./fec_filter.ts";
 import { LossList } from "./loss_list.ts";
 import { LivePacer, type PacerConfig } from "./pacer.ts";
 import { msgInc, seqCmp, seqInc, seqOff } from "./seq.ts";
@@ -99,6 +100,8 @@ export interface SenderInit {
   readonly pacing?: PacerConfig;
   /** Nominal payload size. */
   readonly payloadSize?: number;
+  /** The packet filter (FEC), when the handshake agreed one. */
+  readonly fec?: FecFilter;
 }
 
 /** Instantaneous sender figures for statistics. */
@@ -153,6 +156,8 @@ export class LiveSender {
   #earlyChecks = new Schedule(); // reported-lost packets to resend unasked an RTT before...
   #finalChecks = new Schedule(); // ...and just before their deadline
   #busySinceUs = -1;
+  #fec: FecFilter | undefined;
+  #fecOut: Uint8Array[] = []; // FEC packets due, sent in the next pacer slots
 
   /** Creates the sender. */
   constructor(now: number, init: SenderInit, io: ConnectionIo) {
@@ -163,6 +168,7 @@ export class LiveSender {
     this.#sendNext = init.initialSeq;
     this.#lastAck = init.initialSeq;
     this.#payloadSize = init.payloadSize ?? 1316;
+    this.#fec = init.fec;
     const cap = pow2(init.bufferPackets);
     this.#buf = new Array(cap);
     this.#spare = new Array(cap);
@@ -385,7 +391,7 @@ export class LiveSender {
   }
 
   #hasWork(): boolean {
-    return this.#loss.size > 0 || this.#sendNext !== this.#nextSeq;
+    return this.#loss.size > 0 || this.#sendNext !== this.#nextSeq || this.#fecOut.length > 0;
   }
 
   #canSend(): boolean {
@@ -414,6 +420,15 @@ export class LiveSender {
         this.#transmit(now, slot, d);
         continue;
       }
+      if (this.#fecOut.length > 0) {
+        // An FEC packet takes the slot after the packet that completed its group (libsrt
+        // packData): never buffered, retransmitted, encrypted or restamped.
+        const f = this.#fecOut.shift()!;
+        this.#lastDataSendUs = now;
+        this.#pacer.onSent(now, f.length - HEADER_SIZE);
+        this.#io.transmitData(now, f);
+        continue;
+      }
       if (this.#sendNext === this.#nextSeq) break;
       if (seqOff(this.#lastAck, this.#sendNext) >= this.#window()) break;
       const slot = this.#sendNext & this.#mask;
@@ -424,6 +439,13 @@ export class LiveSender {
       this.#lastNewSendUs = now;
       this.#tailNextUs = -Infinity;
       this.#transmit(now, slot, d);
+      // New packets only, as they went out (encrypted, stamped); retransmissions never.
+      if (this.#fec) {
+        const kk = (d[4] >>> 3) & 3;
+        for (const f of this.#fec.sender.feedAndDrain(d, this.#peerSocketId, kk)) {
+          this.#fecOut.push(f);
+        }
+      }
     }
   }
 

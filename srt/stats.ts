@@ -16,6 +16,8 @@
  * @module
  */
 
+import type { FecFilterStats } from "./fec_filter.ts";
+
 /** Counters accumulated over the life of a connection (libsrt's `*Total` fields). */
 export interface SrtCounters {
   /** Data packets sent, retransmissions included. */
@@ -195,7 +197,8 @@ export interface SrtGauges {
 }
 
 /** A statistics snapshot: accumulated counters, interval values and instantaneous values. */
-export interface SrtStats extends Readonly<SrtCounters>, SrtIntervalStats, SrtGauges {
+export interface SrtStats
+  extends Readonly<SrtCounters>, SrtIntervalStats, SrtGauges, FecFilterStats {
   /** Milliseconds since the connection started. */
   readonly msTimeStamp: number;
   /** Length of the interval in milliseconds. */

@@ -88,6 +88,7 @@ const SETTERS: Record<string, Setter> = {
   kmpreannounce: int(0, 0x3fffffff, (o, n) => (o.kmPreAnnounce = n)),
   enforcedencryption: bool((o, b) => (o.enforcedEncryption = b)),
   cryptomode: int(0, 2, (o, n) => (o.cryptoMode = n)),
+  packetfilter: (o, v) => (o.packetFilter = v),
   transtype: (_o, v, key) => {
     if (v !== "live") {
       throw new RangeError(`srt:// option ${key}=${v}: only live mode is supported`);
