@@ -36,14 +36,27 @@ const LINKS: ReadonlyArray<
     readonly rttMs: number;
     readonly latencyMs: number;
     readonly seed: number;
+    readonly tsrtSendsOnly?: boolean;
   }
 > = [
   { loss: 0.05, rttMs: 40, latencyMs: 160, seed: 5 },
   { loss: 0.1, rttMs: 20, latencyMs: 80, seed: 10 },
   { loss: 0.1, rttMs: 60, latencyMs: 240, seed: 11 },
-  // The link on which a libsrt pair was seen to lose a packet as too late (3 x RTT).
-  { loss: 0.05, rttMs: 40, latencyMs: 120, seed: 12 },
+  // The link on which a libsrt pair was seen to lose a packet as too late (3 x RTT). Only
+  // with tsrt sending: a libsrt sender resends a packet at most once per RTT - 4 RTTVar, however
+  // often it is asked, which leaves two or three attempts at 3 x RTT whatever the receiver does.
+  { loss: 0.05, rttMs: 40, latencyMs: 120, seed: 12, tsrtSendsOnly: true },
 ];
+
+/**
+ * MPEG-TS null packets sent after the fixture by srt-live-transmit callers: libsrt does not
+ * resend a lost packet that no later packet reveals, so the fixture must not end the stream.
+ */
+const TRAILER = Array.from({ length: 20 }, () => {
+  const c = new Uint8Array(CHUNK);
+  for (let i = 0; i < CHUNK; i += 188) c.set([0x47, 0x1f, 0xff, 0x10], i);
+  return c;
+});
 
 /** Sends the chunks spread evenly over the fixture's duration, in 5 ms bursts. */
 async function paced(send: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
@@ -245,6 +258,7 @@ for (const link of LINKS) {
     }
   });
 
+  if (link.tsrtSendsOnly) continue;
   test(`srt-live-transmit caller -> relay -> tsrt listener, ${name}: byte-exact`, {
     skip: peers.skip,
     timeout: 60_000,
@@ -280,11 +294,15 @@ for (const link of LINKS) {
         for await (const p of socket.readable) {
           parts.push(p.slice());
           bytes += p.length;
-          if (bytes >= fixture.length) resolveAll();
+          if (bytes >= fixture.length + CHUNK) resolveAll();
         }
         resolveAll();
       })();
       await paced((c) => feeder.send(c, inPort));
+      for (const c of TRAILER) {
+        await feeder.send(c, inPort);
+        await new Promise((r) => setTimeout(r, 5));
+      }
       const timer = new Promise<void>((r) => setTimeout(r, 4 * latency + 3000));
       await Promise.race([all, caller.exited, timer]);
       const s = socket.stats();
@@ -296,7 +314,8 @@ for (const link of LINKS) {
           line("tsrt receiver", pick(s)),
         ].join("\n"),
       );
-      assertSameBytes(concat(parts), fixture, "received by tsrt");
+      const got = concat(parts);
+      assertSameBytes(got.subarray(0, fixture.length), fixture, "received by tsrt");
       assert.equal(s.pktRcvDropTotal, 0);
       assert.ok(s.pktRcvLossTotal > 0, "losses were seen");
     } finally {
