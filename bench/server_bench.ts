@@ -176,8 +176,12 @@ metrics: { port: 0 }
   const server = spawn(rt, [...serveArgs, "--config", config, "-q"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  await waitOutput(server, /listening on/, 20_000);
-  const [, mport] = await waitOutput(server, /metrics on http:\/\/127\.0\.0\.1:(\d+)/, 5000);
+  // One wait for both lines: they may arrive in one chunk.
+  const [, mport] = await waitOutput(
+    server,
+    /listening on[^]*metrics on http:\/\/127\.0\.0\.1:(\d+)/,
+    20_000,
+  );
   const inPorts = Array.from({ length: n }, () => nextPort());
   const pubs = inPorts.map((inPort, i) =>
     spawn(slt, [

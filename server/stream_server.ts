@@ -164,6 +164,7 @@ interface Reservation {
   readonly user?: string;
   readonly ip: string;
   claimed: boolean;
+  released?: boolean;
 }
 
 class Conn {
@@ -443,6 +444,8 @@ export class StreamServer {
   }
 
   #release(key: string, r: Reservation): void {
+    if (r.released) return;
+    r.released = true;
     if (this.#reservations.get(key) === r) this.#reservations.delete(key);
     const n = (this.#perIp.get(r.ip) ?? 1) - 1;
     if (n <= 0) this.#perIp.delete(r.ip);
@@ -463,7 +466,7 @@ export class StreamServer {
       const { peer } = peerText(a.hostname, a.port);
       const conn = new Conn(socket, peer, r.ip, r.mode, r.user);
       this.#conns.add(conn);
-      const task = (r.mode === "publish" ? this.#publish(conn, r) : this.#play(conn, r))
+      const task = (r.mode === "publish" ? this.#publish(conn, r, key) : this.#play(conn, r))
         .finally(() => {
           this.#conns.delete(conn);
           this.#release(key, r);
@@ -489,7 +492,7 @@ export class StreamServer {
     }
   }
 
-  async #publish(conn: Conn, r: Reservation): Promise<void> {
+  async #publish(conn: Conn, r: Reservation, key: string): Promise<void> {
     const s = this.#stream(r.resource);
     s.publisher = conn;
     const socket = conn.socket;
@@ -524,6 +527,9 @@ export class StreamServer {
     }
     await socket.closed;
     s.publisher = undefined;
+    // The resource is free again at once (a reconnecting publisher must not get CONFLICT
+    // while the players are being flushed).
+    this.#release(key, r);
     this.#opts.log?.({
       kind: "unpublish",
       resource: r.resource,

@@ -216,3 +216,31 @@ test("50 concurrent publishers with a player each, all byte-exact", {
     await server.close();
   }
 });
+
+test("Haivision callers: a missing m follows the policy; no stream ID is routed by peer", {
+  timeout: 60_000,
+}, async () => {
+  const log = new LogRecorder();
+  const server = await start(log, {
+    access: {
+      missingMode: "publish",
+      routes: [{ peers: ["127.0.0.0/8"], resource: "live/makito", mode: "publish" }],
+    },
+    limits: { maxConnections: 2 },
+  });
+  try {
+    // Makito "Standard Keys": user and resource, no m; the policy makes it a publisher.
+    const makito = await caller(server, "#!::u=admin,r=ietf_107_srt_overview");
+    await log.waitFor((e) => e.kind === "publish");
+    assert.deepEqual(server.publishedResources, ["ietf_107_srt_overview"]);
+    // An old firmware without stream ID: the route names its resource.
+    const legacy = await connect(`srt://127.0.0.1:${server.address.port}?latency=${LATENCY}`);
+    await log.waitFor((e) => e.kind === "publish", 2);
+    assert.deepEqual(server.publishedResources.sort(), ["ietf_107_srt_overview", "live/makito"]);
+    // Two connections is the limit.
+    assert.equal(await rejection(caller(server, "#!::r=x,m=publish")), RejectReason.OVERLOAD);
+    await Promise.all([makito.close(), legacy.close()]);
+  } finally {
+    await server.close();
+  }
+});
