@@ -14,7 +14,7 @@
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { benchCrypto } from "./crypto_bench.ts";
+import * as cryptoBench from "./crypto_bench.ts";
 import { benchMpegts } from "./mpegts_bench.ts";
 import { benchUdp } from "./udp_bench.ts";
 
@@ -59,7 +59,14 @@ if (existsSync(fileURLToPath(coreUrl))) {
     return await mod.benchCore();
   });
 }
-await suite("crypto", () => benchCrypto(quick ? 100 : 300));
+await suite("crypto", () => cryptoBench.benchCrypto(quick ? 100 : 300));
+// Added later to crypto_bench.ts: the core pair with and without encryption, when present.
+const coreEncryption = (cryptoBench as unknown as {
+  benchCoreEncryption?: (count?: number, rounds?: number) => Row[];
+}).benchCoreEncryption;
+if (coreEncryption !== undefined) {
+  await suite("crypto-core", () => Promise.resolve(coreEncryption(quick ? 5000 : 20_000, 3)));
+}
 await suite("mpegts", () => benchMpegts());
 await suite("udp", () => benchUdp(quick ? 300 : 700));
 console.log(JSON.stringify({ rows, errors, hasCore: existsSync(fileURLToPath(coreUrl)) }));

@@ -1237,6 +1237,18 @@ async function workloadMicro(o: RunOptions): Promise<void> {
       "bench/crypto_bench.ts, createPacketCipher()",
     ],
     [
+      "crypto-core",
+      "core pair with AES-128: packets/s ÷ plain",
+      /^core pair aes128-ctr \/ plain$/,
+      "bench/crypto_bench.ts, benchCoreEncryption()",
+    ],
+    [
+      "crypto-core",
+      "core pair with AES-256: packets/s ÷ plain",
+      /^core pair aes256-ctr \/ plain$/,
+      "bench/crypto_bench.ts, benchCoreEncryption()",
+    ],
+    [
       "mpegts",
       "MPEG-TS demux + PSI + PES + frames",
       /^demux \+ PSI \+ PES \+ AU/,
