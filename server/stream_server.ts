@@ -106,6 +106,10 @@ export type StreamServerLogEntry =
     readonly user?: string;
     /** For `unpublish`/`stop`: why the connection ended, when it failed. */
     readonly error?: string;
+    /** For `unpublish`: payloads received from this publisher. */
+    readonly receivedPayloads?: number;
+    /** For `unpublish`: the stream's final media analysis (with `analyze`). */
+    readonly media?: PipelineSnapshot;
   };
 
 /** One connection as {@linkcode StreamServer.snapshot} reports it. */
@@ -536,6 +540,8 @@ export class StreamServer {
       peer: conn.peer,
       ...userOf(r),
       ...(socket.error ? { error: socket.error.message } : {}),
+      receivedPayloads: conn.meter.totalPackets,
+      ...(pipeline ? { media: pipeline.snapshot() } : {}),
     });
     if (this.#opts.players?.closeOnUnpublish !== false) {
       await Promise.all([...s.players].map(async (p) => {

@@ -9,6 +9,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { StreamPipeline } from "../server/stream_pipeline.ts";
 import { PlayerQueue } from "../server/player_queue.ts";
+import { StreamServer } from "../server/stream_server.ts";
+import { LogRecorder, sendPaced } from "../server/_test_util.ts";
+import { startLossyRelay } from "../net/lossy_relay.ts";
+import { connect } from "../mod.ts";
 
 const fixture = new Uint8Array(
   readFileSync(new URL("./fixtures/av_h264_aac_3s.ts", import.meta.url).pathname),
@@ -97,4 +101,41 @@ test("player queue: a failing socket closes the queue instead of throwing to the
   assert.equal(q.closed, true);
   q.push(new Uint8Array(1));
   assert.equal(q.counters.sent, 0);
+});
+
+test("through a lossy link with a latency too short to repair, CC errors are blamed on SRT drops", {
+  timeout: 60_000,
+}, async () => {
+  const log = new LogRecorder();
+  const server = await StreamServer.start({
+    port: 0,
+    hostname: "127.0.0.1",
+    log: log.log,
+    srt: { latency: 20 },
+  });
+  const relay = await startLossyRelay({
+    listen: { hostname: "127.0.0.1" },
+    target: { hostname: "127.0.0.1", port: server.address.port },
+    seed: 7,
+    forward: { loss: 0.03, delayMs: 40 },
+    backward: { delayMs: 40 },
+  });
+  try {
+    const pub = await connect(
+      `srt://127.0.0.1:${relay.address.port}?streamid=#!::r=live/lossy,m=publish&latency=20`,
+    );
+    await sendPaced(chunks, 1000, (c) => pub.send(c));
+    await pub.close();
+    await log.waitFor((e) => e.kind === "unpublish", 1, 20_000);
+    const end = log.entries.find((e) => e.kind === "unpublish");
+    assert.ok(end && end.kind === "unpublish" && end.media, JSON.stringify(end));
+    const m = end.media;
+    assert.ok(relay.forward.dropped > 0 || m.continuityErrors > 0, JSON.stringify(relay.forward));
+    assert.ok(m.continuityErrors > 0, `no CC errors: ${JSON.stringify(m)}`);
+    assert.equal(m.continuityErrorsFromSrtDrops, m.continuityErrors, JSON.stringify(m));
+    assert.ok(end.receivedPayloads! < chunks.length);
+  } finally {
+    await relay.close();
+    await server.close();
+  }
 });
