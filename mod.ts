@@ -36,3 +36,10 @@ export { parseSrtUri, type SrtUri } from "./srt/uri.ts";
 export { KmState } from "./crypto/km_state.ts";
 export type { KmCounters, KmStats } from "./srt/crypto_control.ts";
 export { rendezvous, type RendezvousOptions } from "./net/rendezvous.ts";
+export {
+  type ServerSnapshot,
+  StreamServer,
+  type StreamServerLogEntry,
+  type StreamServerOptions,
+} from "./server/stream_server.ts";
+export { connectWithRetry, ReconnectingCaller, type RetryPolicy } from "./server/reconnect.ts";

@@ -15,6 +15,7 @@ export const HELP: string = `tsrt ${VERSION} - SRT live transmit in pure TypeScr
 Usage:
   tsrt [options] <input-uri> <output-uri>   relay a live stream
   tsrt inspect [options] <input-uri>        report SRT health and MPEG-TS analysis
+  tsrt serve --config tsrt.yaml             run an SRT stream server (tsrt serve --help)
 
 URIs:
   srt://host:port?key=value&...   SRT caller (a host is given)

@@ -18,6 +18,7 @@ import { Relay } from "./relay.ts";
 import { StatsReporter } from "./stats_format.ts";
 import { StatusLine } from "./status_line.ts";
 import { runInspect } from "./inspect.ts";
+import { runServe } from "./serve.ts";
 
 /** Process exit codes. */
 export const ExitCode: { readonly OK: 0; readonly FAILURE: 1; readonly USAGE: 2 } = {
@@ -153,6 +154,7 @@ function startReporting(args: CliArgs, relay: Relay, log: Log): () => Promise<vo
  * @returns the exit code: 0 done or interrupted, 1 failure, 2 usage error
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "serve") return await runServe(argv.slice(1));
   let args: CliArgs;
   let uris: { input: MediaUri; output: MediaUri | undefined };
   try {
