@@ -60,6 +60,7 @@ import {
   KmState,
 } from "../crypto/mod.ts";
 import { createGcmPacketCipher, GCM_TAG_LENGTH } from "../crypto/aes_gcm.ts";
+import { createBatchedCtrCipher } from "../crypto/aes_ctr_batched.ts";
 import type { RandomBytes } from "./random_bytes.ts";
 
 /** One key's cipher on whole packets: in place; `dec` false when it cannot be decrypted. */
@@ -78,7 +79,10 @@ function makeCodec(
     const g = createGcmPacketCipher(key, salt, { backend });
     return { enc: (p, seq) => g.seal(p, seq), dec: (p, seq) => g.open(p, seq) };
   }
-  const c = createPacketCipher(key, salt, { backend });
+  // A live stream's sequence numbers come in order: compute keystream a window ahead.
+  const c = (backend ?? "auto") === "auto"
+    ? createBatchedCtrCipher(key, salt) ?? createPacketCipher(key, salt)
+    : createPacketCipher(key, salt, { backend });
   return {
     enc: (p, seq) => c.encrypt(seq, p.subarray(HEADER_SIZE)),
     dec: (p, seq) => {
