@@ -47,7 +47,7 @@ Options:
   -v, --verbose                more messages; the live status line also when not on a terminal
   -q, --quiet                  errors only, no status line
       --passphrase-env <VAR>   passphrase from an environment variable
-      --passphrase-file <file> passphrase from a file (encryption is not available yet)
+      --passphrase-file <file> passphrase from a file
       --json                   inspect: print a JSON document at the end (each period with -s)
   -h, --help                   show this help
       --version                show the version

@@ -24,16 +24,6 @@ export type MediaUri =
   | { readonly kind: "file"; readonly text: string; readonly path: string }
   | { readonly kind: "stdio"; readonly text: string };
 
-/** Keys of an `srt://` URI that need encryption, which tsrt does not offer yet. */
-const CRYPTO_KEYS = new Set([
-  "passphrase",
-  "pbkeylen",
-  "kmrefreshrate",
-  "kmpreannounce",
-  "enforcedencryption",
-  "cryptomode",
-]);
-
 /** Whether an IP literal is a multicast address (224.0.0.0/4 or ff00::/8). */
 export function isMulticast(hostname: string): boolean {
   const v4 = /^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(hostname);
@@ -80,19 +70,7 @@ export function withPassphrase(uri: string, passphrase: string): string {
 export function parseMediaUri(text: string, role: "input" | "output"): MediaUri {
   if (text === "-" || /^file:\/\/con$/i.test(text)) return { kind: "stdio", text };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
-  if (scheme === "srt") {
-    const query = text.split("?")[1] ?? "";
-    for (const part of query.split("&")) {
-      const key = part.split("=")[0].toLowerCase();
-      if (CRYPTO_KEYS.has(key)) {
-        throw new RangeError(
-          `srt:// option "${key}": encryption is not available in tsrt yet ` +
-            `(connect without a passphrase)`,
-        );
-      }
-    }
-    return { kind: "srt", text, srt: parseSrtUri(text) };
-  }
+  if (scheme === "srt") return { kind: "srt", text, srt: parseSrtUri(text) };
   if (scheme === "udp") {
     const m = /^udp:\/\/(\[[^\]]*\]|[^:/?\[\]]*):(\d+)\/?(?:\?(.*))?$/i.exec(text);
     if (!m) throw new TypeError(`not a udp:// URI: "${text}" (expected udp://host:port)`);

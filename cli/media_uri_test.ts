@@ -18,17 +18,15 @@ test("parseMediaUri() rejects unknown srt:// keys, naming the key", () => {
   assert.throws(() => parseMediaUri("srt://127.0.0.1:9000?latncy=1", "output"), /"latncy"/);
 });
 
-test("parseMediaUri() refuses encryption keys clearly", () => {
-  for (const k of ["passphrase=0123456789", "pbkeylen=16"]) {
-    assert.throws(
-      () => parseMediaUri(`srt://127.0.0.1:9000?${k}`, "output"),
-      /encryption is not available in tsrt yet/,
-    );
-  }
-  assert.throws(
-    () => parseMediaUri(withPassphrase("srt://:9000", "secret secret"), "input"),
-    /"passphrase": encryption/,
-  );
+test("parseMediaUri() takes srt-live-transmit's encryption keys", () => {
+  const u = parseMediaUri("srt://127.0.0.1:9000?passphrase=0123456789&pbkeylen=32", "output");
+  assert.equal(u.kind, "srt");
+  if (u.kind !== "srt") return;
+  assert.equal(u.srt.options.passphrase, "0123456789");
+  assert.equal(u.srt.options.pbkeylen, 32);
+  assert.throws(() => parseMediaUri("srt://127.0.0.1:9000?passphrase=short", "output"), /10\.\.80/);
+  const l = parseMediaUri(withPassphrase("srt://:9000", "secret secret"), "input");
+  assert.equal(l.kind === "srt" && l.srt.options.passphrase, "secret secret");
   assert.equal(withPassphrase("srt://:1?a=b", "x y"), "srt://:1?a=b&passphrase=x%20y");
 });
 

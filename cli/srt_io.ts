@@ -144,7 +144,8 @@ export class SrtLink {
             );
             return RejectReason.BACKLOG;
           }
-          this.#busy = true;
+          // Not marked busy here: the handshake can still fail after the hook (a wrong
+          // passphrase), and a failed caller must not keep the next one out.
           return true;
         },
       });
@@ -157,6 +158,7 @@ export class SrtLink {
     try {
       const s = await server.accept();
       if (!s) return undefined;
+      this.#busy = true;
       const p = s.remoteAddress;
       const id = s.streamId === undefined ? "" : ` (streamid "${s.streamId}")`;
       this.#o.log.info(
