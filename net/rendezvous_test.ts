@@ -113,3 +113,36 @@ test(
     );
   },
 );
+
+test("rendezvous() with the same packet filter sends FEC; different ones fail with FILTER", {
+  timeout: 30_000,
+}, async () => {
+  const [pa, pb, pc, pd] = await freeUdpPorts(4);
+  // libsrt (1.5.1 too) compares rendezvous filter strings as sent, and the Responder sends its
+  // merged configuration: only the full canonical form is the same on both sides. arq:always,
+  // so that a datagram the loopback drops under load is NAKed even where no FEC covers it.
+  const filter = "fec,arq:always,cols:5,layout:staircase,rows:2";
+  const [a, b] = await Promise.all([
+    connect(`srt://127.0.0.1:${pb}?mode=rendezvous&port=${pa}&packetfilter=${filter}`),
+    connect(`srt://127.0.0.1:${pa}?mode=rendezvous&port=${pb}&packetfilter=${filter}`),
+  ]);
+  try {
+    await exchange(a, b);
+    assert.ok(a.stats().pktSndFilterExtraTotal > 0);
+    assert.ok(b.stats().pktRcvFilterExtraTotal > 0);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+  const results = await Promise.allSettled([
+    rendezvous({ host: "127.0.0.1", port: pd, localPort: pc, packetFilter: filter }),
+    rendezvous({
+      host: "127.0.0.1",
+      port: pc,
+      localPort: pd,
+      packetFilter: "fec,arq:onreq,cols:5,layout:staircase,rows:3",
+    }),
+  ]);
+  const reasons = results.map((r) => r.status === "rejected" ? (r.reason as SrtError).reason : -1);
+  assert.ok(reasons.includes(RejectReason.FILTER), `reasons ${reasons}`);
+  for (const r of results) if (r.status === "fulfilled") await r.value.close();
+});

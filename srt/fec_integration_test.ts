@@ -120,3 +120,17 @@ test("conflicting filters are refused with SRT_REJ_FILTER (14)", () => {
   assert.equal(closed?.error.reason, RejectReason.FILTER);
   assert.equal(pair.listenerEp.listener!.counters.rejected, 1);
 });
+
+test("arq:onreq: only what the matrix cannot rebuild is NAKed, then retransmitted", () => {
+  // Rows 10 and 11 lose offsets 3 and 4 each; columns 3 and 4 then miss two packets each:
+  // nothing rebuilds them, so the filter reports them and the receiver asks for them.
+  const lost = new Set([103, 104, 113, 114]);
+  const f = "fec,cols:10,rows:5,layout:even,arq:onreq";
+  const pair = run((o) => lost.has(o), f, f);
+  assertAllDelivered(pair);
+  const rcv = pair.accepted!.stats(pair.sim.now);
+  const snd = pair.caller.stats(pair.sim.now);
+  assert.ok(rcv.pktSentNAKTotal > 0, "the unrecoverable losses were NAKed");
+  assert.ok(snd.pktRetransTotal >= 4 && snd.pktRetransTotal < 20, `${snd.pktRetransTotal}`);
+  assert.ok(rcv.pktRcvFilterLossTotal >= 4, `filter losses ${rcv.pktRcvFilterLossTotal}`);
+});

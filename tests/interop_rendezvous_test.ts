@@ -83,3 +83,36 @@ for (const encrypted of [false, true]) {
     }
   });
 }
+
+test("srt-live-transmit -> tsrt in rendezvous mode with FEC: byte-exact, FEC packets received", {
+  skip: peers.skip,
+  timeout: 60_000,
+}, async () => {
+  // Rendezvous compares the filter strings as sent (libsrt 1.5.1 too), and the Responder sends
+  // its merged configuration: both sides give the full canonical form.
+  const filter = "fec,arq:onreq,cols:10,layout:staircase,rows:5";
+  const slt = peers.get("srt-live-transmit");
+  const [sltPort, tsrtPort, inPort] = await freeUdpPorts(3);
+  const feeder = await openUdpSocket(0);
+  try {
+    const sender = spawnPeer(slt, [
+      "-a:no",
+      "-v",
+      `udp://127.0.0.1:${inPort}`,
+      `srt://127.0.0.1:${tsrtPort}?mode=rendezvous&adapter=127.0.0.1&port=${sltPort}&packetfilter=${filter}`,
+    ]);
+    const socket = await rendezvous(
+      `srt://127.0.0.1:${sltPort}?mode=rendezvous&adapter=127.0.0.1&port=${tsrtPort}&packetfilter=${filter}`,
+    );
+    await sender.waitFor(/SRT target connected/, 10_000);
+    const received = collect(socket, fixture.length);
+    await paced((c) => feeder.send(c, inPort));
+    assertSameBytes(await received.done, fixture, "received by tsrt");
+    assert.ok(socket.stats().pktRcvFilterExtraTotal >= 100);
+    await sender.stop("SIGINT");
+    await socket.closed;
+  } finally {
+    feeder.close();
+    await stopAllPeers();
+  }
+});
