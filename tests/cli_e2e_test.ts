@@ -627,3 +627,36 @@ test("bun build --compile gives a binary that moves a stream", {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("udp:// -> tsrt rendezvous with FEC -> srt-live-transmit rendezvous -> udp:// is byte-exact", {
+  skip: peers.skip,
+  timeout: 60_000,
+}, async () => {
+  const slt = peers.get("srt-live-transmit");
+  const [sltPort, tsrtPort, inPort] = await freeUdpPorts(3);
+  const sink = await openUdpSocket(0);
+  const feeder = await openUdpSocket(0);
+  const fec = "packetfilter=fec,arq:onreq,cols:10,layout:staircase,rows:5";
+  try {
+    spawnPeer(slt, [
+      "-a:no",
+      "-v",
+      `srt://127.0.0.1:${tsrtPort}?mode=rendezvous&adapter=127.0.0.1&port=${sltPort}&${fec}`,
+      `udp://127.0.0.1:${sink.port}`,
+    ]);
+    const t = tsrt(
+      `udp://127.0.0.1:${inPort}`,
+      `srt://127.0.0.1:${sltPort}?mode=rendezvous&adapter=127.0.0.1&port=${tsrtPort}&${fec}`,
+    );
+    await t.waitFor(/SRT connected to 127\.0\.0\.1:\d+/, 10_000);
+    await t.waitFor(/relaying udp:/, 10_000);
+    await paced((c) => feeder.send(c, inPort));
+    await sink.waitForCount(chunks.length, 10_000);
+    assertSameBytes(concat(sink.received), fixture, "received by srt-live-transmit");
+    assert.equal(await interrupt(t, "SIGINT"), 0, t.output);
+  } finally {
+    sink.close();
+    feeder.close();
+    await stopAllPeers();
+  }
+});
