@@ -1400,7 +1400,9 @@ async function gitInfo(): Promise<{ commit: string; modified: string[] }> {
   const status = await run(["status", "--porcelain", "--untracked-files=no"]);
   return {
     commit,
-    modified: status.split("\n").filter((l) => l.length > 3).map((l) => l.slice(3)),
+    // The harness's own output files are not part of what is measured.
+    modified: status.split("\n").filter((l) => l.length > 3).map((l) => l.slice(3))
+      .filter((f) => !f.startsWith("bench/results/")),
   };
 }
 
@@ -1484,9 +1486,13 @@ async function main(): Promise<void> {
   console.log(`\n${md}`);
   const dir = path("results/");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}latest.md`, md);
+  // Only a full default run replaces the committed `latest.*`; smoke and partial runs go to
+  // `partial.*` (ignored by git), so they never clobber the figures the README quotes.
+  const full = !o.quick && o.only.size === WORKLOADS.length;
+  const base = `${dir}${full ? "latest" : "partial"}`;
+  writeFileSync(`${base}.md`, md);
   writeFileSync(
-    `${dir}latest.json`,
+    `${base}.json`,
     JSON.stringify(
       {
         date: started.toISOString(),
@@ -1504,11 +1510,11 @@ async function main(): Promise<void> {
   );
   // The files are committed: keep them as `deno fmt` wants them (tables, JSON).
   await new Deno.Command(DENO, {
-    args: ["fmt", "--quiet", `${dir}latest.md`, `${dir}latest.json`],
+    args: ["fmt", "--quiet", `${base}.md`, `${base}.json`],
     stdout: "null",
     stderr: "null",
   }).output().catch(() => {});
-  log(`wrote bench/results/latest.json and latest.md (${seconds.toFixed(0)} s)`);
+  log(`wrote ${base}.json and ${base}.md (${seconds.toFixed(0)} s)`);
 }
 
 if (import.meta.main) {
