@@ -240,7 +240,13 @@ export class TsDemuxer {
     this._error("pes", pid, message);
   };
 
-  /** @param options sync settings */
+  /**
+   * Creates a demuxer that is not yet in sync and listens for the PAT (PID 0), CAT
+   * (PID 1) and SDT (PID 0x11); PMT and elementary PIDs are added as the tables announce
+   * them.
+   *
+   * @param options sync settings (`syncConfirm`: consecutive sync bytes needed to lock)
+   */
   constructor(options: TsDemuxerOptions = {}) {
     this._reader = new TsPacketReader((b, o) => this._onPacket(b, o), {
       confirm: options.syncConfirm,
@@ -305,27 +311,57 @@ export class TsDemuxer {
     for (const a of this._pes) a?.flush();
   }
 
+  /**
+   * Calls every listener, in the order they were added, with one event.
+   *
+   * @param ev event to deliver
+   */
   private _emit(ev: DemuxEvent): void {
     const ls = this._listeners;
     for (let i = 0; i < ls.length; i++) ls[i](ev);
   }
 
+  /**
+   * Emits an `error` event stamped with the time of the current push.
+   *
+   * @param kind problem category
+   * @param pid PID concerned, or -1 when the problem is not tied to one (sync loss)
+   * @param message human-readable detail
+   */
   private _error(kind: TsErrorKind, pid: number, message: string): void {
     this._emit({ type: "error", time: this._now, kind, pid, message });
   }
 
+  /**
+   * Routes a PID's payloads to section reassembly (PSI tables, SCTE-35), dropping any PES
+   * assembler and keeping an existing section assembler.
+   *
+   * @param pid PID to carry sections
+   */
   private _setSection(pid: number): void {
     this._role[pid] = ROLE_SECTION;
     this._pes[pid] = undefined;
     this._sections[pid] ??= new SectionAssembler(pid, this._sectionSink, this._sectionError);
   }
 
+  /**
+   * Routes a PID's payloads to PES reassembly, dropping any section assembler and keeping
+   * an existing PES assembler (and its partial packet).
+   *
+   * @param pid elementary stream PID
+   */
   private _setPes(pid: number): void {
     this._role[pid] = ROLE_PES;
     this._sections[pid] = undefined;
     this._pes[pid] ??= new PesAssembler(pid, this._pesSink, this._pesError);
   }
 
+  /**
+   * Stops processing a PID's payloads, first delivering any PES packet still being
+   * assembled. PAT, CAT and SDT PIDs are never cleared.
+   *
+   * @param pid PID no longer announced by any table
+   */
   private _clearRole(pid: number): void {
     if (pid === PAT_PID || pid === CAT_PID || pid === SDT_PID) return;
     this._pes[pid]?.flush();
@@ -334,6 +370,15 @@ export class TsDemuxer {
     this._sections[pid] = undefined;
   }
 
+  /**
+   * Tells whether a packet repeats the previous packet on its PID byte for byte after the
+   * 4-byte header, i.e. is the one duplicate allowed by ISO/IEC 13818-1 §2.4.3.3.
+   *
+   * @param pid PID of the packet
+   * @param buf bytes holding the packet
+   * @param off offset of its sync byte
+   * @returns true for an identical payload and adaptation field
+   */
   private _sameAsLast(pid: number, buf: Uint8Array, off: number): boolean {
     const lb = this._lastBuf[pid];
     if (!lb) return false;
@@ -342,6 +387,14 @@ export class TsDemuxer {
     return true;
   }
 
+  /**
+   * Keeps a reference to the latest packet on a PID for duplicate detection, copying it
+   * when it lives in the packet reader's transient tail buffer.
+   *
+   * @param pid PID of the packet
+   * @param buf bytes holding the packet
+   * @param off offset of its sync byte
+   */
   private _remember(pid: number, buf: Uint8Array, off: number): void {
     if (this._reader.isTransient(buf)) {
       let c = this._ownCopy[pid];
@@ -355,6 +408,14 @@ export class TsDemuxer {
     }
   }
 
+  /**
+   * Handles one 188-byte transport packet: counts it, checks transport_error_indicator,
+   * adaptation field and continuity_counter, emits PCR and adaptation events, and passes
+   * the payload of unscrambled packets to the PID's section or PES assembler.
+   *
+   * @param buf bytes holding the packet
+   * @param off offset of its sync byte
+   */
   private _onPacket(buf: Uint8Array, off: number): void {
     const c = this.counters;
     c.packets++;
@@ -451,6 +512,15 @@ export class TsDemuxer {
     }
   }
 
+  /**
+   * Handles a reassembled section: emits it, counts CRC failures, and parses the PAT, CAT,
+   * SDT (actual), the PMTs of current programs and SCTE-35 splice_info_sections. Parse
+   * failures are reported as section errors rather than thrown.
+   *
+   * @param pid PID the section arrived on
+   * @param s section bytes from table_id to CRC_32, valid during the call only
+   * @param crcOk result of the CRC_32 check (true when none applies)
+   */
   private _onSection(pid: number, s: Uint8Array, crcOk: boolean): void {
     const tableId = s[0];
     this._emit({ type: "section", time: this._now, pid, tableId, section: s, crcOk });
@@ -480,11 +550,24 @@ export class TsDemuxer {
     }
   }
 
+  /**
+   * Tells whether the current PAT lists a PID as a program's PMT PID.
+   *
+   * @param pid PID to look up
+   * @returns true when some program uses it for its PMT
+   */
   private _isPmtPid(pid: number): boolean {
     for (const p of this._programPid.values()) if (p === pid) return true;
     return false;
   }
 
+  /**
+   * Applies a PAT whose CRC differs from the one in force: removes programs that vanished
+   * or moved to another PMT PID, starts listening on new PMT PIDs, and emits `pat`. A PAT
+   * with current_next_indicator 0 is ignored.
+   *
+   * @param s PAT section with a valid CRC_32
+   */
   private _onPat(s: Uint8Array): void {
     const crc = lastCrc(s);
     if (crc === this._patCrc) return;
@@ -505,6 +588,13 @@ export class TsDemuxer {
     this._emit({ type: "pat", time: this._now, pat });
   }
 
+  /**
+   * Forgets a program: its PMT, its streams, and its PMT PID unless another program shares
+   * it, then emits `program-removed`.
+   *
+   * @param programNumber program_number of the removed program
+   * @param pmtPid PMT PID the program had
+   */
   private _removeProgram(programNumber: number, pmtPid: number): void {
     this._programPid.delete(programNumber);
     this._pmtCrc.delete(programNumber);
@@ -515,6 +605,13 @@ export class TsDemuxer {
     this._emit({ type: "program-removed", time: this._now, programNumber, pmtPid });
   }
 
+  /**
+   * Forgets an elementary stream announced by a program, unless the stream now belongs to
+   * another program; stops processing its PID unless it is also a PMT PID.
+   *
+   * @param pid elementary PID
+   * @param programNumber program that no longer lists it
+   */
   private _dropStream(pid: number, programNumber: number): void {
     const info = this.streams.get(pid);
     if (!info || info.programNumber !== programNumber) return;
@@ -522,6 +619,16 @@ export class TsDemuxer {
     if (!this._isPmtPid(pid)) this._clearRole(pid);
   }
 
+  /**
+   * Applies a new PMT version for a program listed in the PAT: drops streams no longer
+   * listed, detects each stream's codec and language, routes SCTE-35 PIDs to section
+   * reassembly and the rest (outside the reserved PIDs 0x00-0x0F and 0x1FFF) to PES
+   * reassembly, then emits `pmt` with the previous PMT if there was one. Repeats of the
+   * PMT in force (same CRC) and PMTs with current_next_indicator 0 are ignored.
+   *
+   * @param pid PID the PMT arrived on
+   * @param s PMT section with a valid CRC_32
+   */
   private _onPmt(pid: number, s: Uint8Array): void {
     const crc = lastCrc(s);
     const programNumber = (s[3] << 8) | s[4];
@@ -568,6 +675,11 @@ export class TsDemuxer {
     );
   }
 
+  /**
+   * Applies a CAT whose CRC differs from the one in force and emits `cat`.
+   *
+   * @param s CAT section with a valid CRC_32
+   */
   private _onCat(s: Uint8Array): void {
     const crc = lastCrc(s);
     if (crc === this._catCrc) return;
@@ -578,6 +690,12 @@ export class TsDemuxer {
     this._emit({ type: "cat", time: this._now, cat });
   }
 
+  /**
+   * Applies an SDT (actual transport stream) section that changed since the last one with
+   * the same section_number, and emits `sdt`.
+   *
+   * @param s SDT section (table_id 0x42) with a valid CRC_32
+   */
   private _onSdt(s: Uint8Array): void {
     const crc = lastCrc(s);
     const sec = s[6];

@@ -147,7 +147,14 @@ export class FrameAssembler {
   private readonly _keepDamaged: boolean;
   private readonly _pids: Map<number, PidState> = new Map();
 
-  /** @param options callbacks */
+  /**
+   * Creates an assembler that knows no streams yet; it learns them from the `pmt` events
+   * it is given, so attach it before the demuxer sees the PMT.
+   *
+   * @param options `onFrame` receives frames, `onEvent` program and stream-parameter
+   *   changes; `keepDamaged` (default true) also emits frames of PES packets that lost
+   *   transport packets
+   */
   constructor(options: FrameAssemblerOptions) {
     this._onFrame = options.onFrame;
     this._onEvent = options.onEvent;
@@ -220,11 +227,25 @@ export class FrameAssembler {
     }
   }
 
+  /**
+   * Stops tracking a PID that its program no longer lists, with its learnt parameters.
+   *
+   * @param pid elementary PID
+   */
   private _forget(pid: number): void {
     this._pids.delete(pid);
     this.params.delete(pid);
   }
 
+  /**
+   * Records a stream's parameters and emits `stream-params` when they differ from the last
+   * ones recorded for that PID.
+   *
+   * @param pid elementary PID
+   * @param st tracking state of the PID
+   * @param p parameters just read from the bitstream
+   * @param time caller time of the push that carried them
+   */
   private _setParams(pid: number, st: PidState, p: StreamParams, time: number): void {
     if (sameParams(st.params, p)) return;
     st.params = p;
@@ -232,6 +253,16 @@ export class FrameAssembler {
     this._onEvent?.({ type: "stream-params", pid, params: p, time });
   }
 
+  /**
+   * Turns one PES packet into frames: a whole access unit for H.264/H.265 (keyframe and
+   * SPS parameters from a NAL scan), one frame per audio frame with PTS/DTS advanced by
+   * the duration of the frames before it (90 kHz, wrapping at 2^33), or the whole payload
+   * for other kinds. Private-data streams (stream_type 0x06) of unknown codec are sniffed
+   * once from their first payload.
+   *
+   * @param pes PES packet from the demuxer; payloads of PIDs not in a PMT are ignored
+   * @param time caller time of the push that completed it
+   */
   private _onPes(
     pes: {
       pid: number;

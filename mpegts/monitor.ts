@@ -141,8 +141,13 @@ export class TsMonitor {
   private readonly _unsubscribe: () => void;
 
   /**
-   * @param demuxer the demuxer to watch
-   * @param options thresholds and the event callback
+   * Subscribes to a demuxer at once; the first {@link TsMonitor.check} (called by every
+   * demuxer event too) starts the clocks and the first bitrate window.
+   *
+   * @param demuxer the demuxer to watch; call {@link TsMonitor.detach} to unsubscribe
+   * @param options thresholds in milliseconds (defaults: PAT and PMT 500, PID 5000, PCR
+   *   repetition 40, PCR discontinuity 100, PTS 700, bitrate window 1000) and the event
+   *   callback
    */
   constructor(demuxer: TsDemuxer, options: MonitorOptions = {}) {
     this._demux = demuxer;
@@ -236,6 +241,15 @@ export class TsMonitor {
     }
   }
 
+  /**
+   * Counts one indicator occurrence and reports it to `onEvent`.
+   *
+   * @param indicator the TR 101 290 indicator
+   * @param pid PID concerned, -1 when none
+   * @param time caller time in milliseconds
+   * @param message human-readable detail
+   * @param severity "warning" only for PCR intervals up to 100 ms; "error" otherwise
+   */
   private _raise(
     indicator: Tr101290Indicator,
     pid: number,
@@ -247,6 +261,13 @@ export class TsMonitor {
     this._onEvent?.({ indicator, priority: PRIORITY[indicator], severity, pid, time, message });
   }
 
+  /**
+   * Maps one demuxer event to indicators (sync loss, continuity, transport, CRC, table_id
+   * and scrambling errors, PCR steps measured on the PCR clock), records the arrival of
+   * PAT, PMT, CAT and PTS, then runs {@link TsMonitor.check} at the event's time.
+   *
+   * @param ev event from the watched demuxer
+   */
   private _on(ev: DemuxEvent): void {
     const t = ev.time;
     switch (ev.type) {

@@ -66,8 +66,11 @@ export class TsPacketReader {
   private _garbageSinceReport = 0;
 
   /**
-   * @param sink receives each packet
-   * @param options sync confirmation count and sync callback
+   * Creates a reader that is not yet locked; the first `push` starts the sync search.
+   *
+   * @param sink receives each packet, synchronously, as a view into the pushed chunk (or
+   *   into the internal tail buffer for a packet that straddled two chunks)
+   * @param options sync confirmation count (default 3, at least 1) and sync callback
    */
   constructor(sink: PacketSink, options: PacketReaderOptions = {}) {
     this._sink = sink;
@@ -135,6 +138,15 @@ export class TsPacketReader {
     this.locked = false;
   }
 
+  /**
+   * Locked path: skips the rest of a previous 192/204-byte packet's trailer, completes a
+   * packet held in the tail buffer, then delivers every whole packet of `buf` from `pos`
+   * and keeps the incomplete remainder in the tail buffer. A missing sync byte drops sync
+   * and hands the rest of `buf` to the search.
+   *
+   * @param buf chunk being consumed
+   * @param pos offset in `buf` where the next unconsumed byte lies
+   */
   private _run(buf: Uint8Array, pos: number): void {
     const len = buf.length;
     const size = this.packetSize;
@@ -202,6 +214,14 @@ export class TsPacketReader {
     this._tailLen = t;
   }
 
+  /**
+   * Drops sync after a bad sync byte: counts the loss and the one garbage byte, forgets the
+   * tail and pending skip, reports the loss, and restarts the search on `buf[from..end)`.
+   *
+   * @param buf bytes following the bad sync byte
+   * @param from first byte to search (just past the bad sync byte)
+   * @param end end of the bytes to search, exclusive
+   */
   private _lose(buf: Uint8Array, from: number, end: number): void {
     this.locked = false;
     this.syncLosses++;
@@ -214,6 +234,13 @@ export class TsPacketReader {
     this._onSync?.({ locked: false, packetSize: this.packetSize, garbageBytes: 0 });
   }
 
+  /**
+   * Appends `buf[start..end)` to the search buffer, doubling its capacity when needed.
+   *
+   * @param buf source bytes
+   * @param start first byte to copy
+   * @param end end of the copy, exclusive
+   */
   private _appendSearch(buf: Uint8Array, start: number, end: number): void {
     const n = end - start;
     if (n <= 0) return;
@@ -227,6 +254,12 @@ export class TsPacketReader {
     this._searchLen += n;
   }
 
+  /**
+   * Looks for `confirm` sync bytes spaced 188, 192 or 204 bytes apart in the search buffer.
+   * On success locks, counts the bytes before the run as garbage (minus an M2TS packet's
+   * 4-byte timestamp) and delivers from there; otherwise discards bytes that can no longer
+   * start a run and keeps at most 64 KiB for the next chunk.
+   */
   private _scan(): void {
     const s = this._search;
     const n = this._searchLen;
@@ -269,6 +302,11 @@ export class TsPacketReader {
     this._searchLen = n - keep;
   }
 
+  /**
+   * Counts bytes discarded while searching for sync.
+   *
+   * @param count number of bytes dropped
+   */
   private _drop(count: number): void {
     this.garbageBytes += count;
     this._garbageSinceReport += count;

@@ -55,8 +55,13 @@ export function ptsDiff(a: number, b: number): number {
 export class TimestampUnwrapper {
   private _last = -1;
   /**
-   * @param ts next 33-bit timestamp
-   * @returns the timestamp extended by the number of wraps seen so far
+   * Extends the next timestamp onto a continuous timeline: the first value is returned as
+   * is, and each later one is placed at the shortest signed distance ({@link ptsDiff}) from
+   * the previous result, so a wrap past 2^33 keeps counting up and a small step back stays
+   * a small step back.
+   *
+   * @param ts next 33-bit timestamp in 90 kHz ticks (0 to 2^33 - 1)
+   * @returns the timestamp extended by the number of wraps seen so far, in 90 kHz ticks
    */
   unwrap(ts: number): number {
     if (this._last < 0) {
@@ -185,9 +190,14 @@ export class PesAssembler {
   private readonly _onError: (pid: number, message: string) => void;
 
   /**
-   * @param pid PID of the stream
-   * @param sink receives PES packets
-   * @param onError receives malformed-PES reports
+   * Creates an idle assembler for one PID with a fresh 128 KiB slab; assembly starts at
+   * the first packet with payload_unit_start_indicator set.
+   *
+   * @param pid PID of the stream (0..0x1FFF), copied into every delivered packet
+   * @param sink receives each reassembled PES packet, synchronously; its payload is a view
+   *   into a slab that the receiver may keep
+   * @param onError receives malformed-PES reports (bad header, shorter than its
+   *   PES_packet_length)
    */
   constructor(pid: number, sink: PesSink, onError: (pid: number, message: string) => void) {
     this.pid = pid;
@@ -271,6 +281,13 @@ export class PesAssembler {
     if (this._active) this._finish(this._need > 0);
   }
 
+  /**
+   * Replaces a full slab with a new one at least `min` bytes long (double the old size,
+   * capped at 1 MiB unless `min` needs more) and moves the partial PES packet to its
+   * start. The old slab stays alive as long as delivered payload views refer to it.
+   *
+   * @param min bytes the new slab must hold: the partial packet plus the incoming payload
+   */
   private _moveToNewSlab(min: number): void {
     // Busy PIDs get bigger slabs (fewer fresh allocations); quiet ones keep small ones.
     let cap = Math.min(MAX_SLAB, this._buf.length * 2);
@@ -283,6 +300,15 @@ export class PesAssembler {
     this._words = new Uint32Array(next.buffer, 0, cap >> 2);
   }
 
+  /**
+   * Closes the PES packet being assembled: trims it to PES_packet_length, parses its
+   * header, and delivers it with its payload as a view into the slab, then advances the
+   * slab position to the next 4-byte boundary. A packet whose header does not parse is
+   * reported and its slab region reused.
+   *
+   * @param short true when the packet ended before its declared PES_packet_length; it is
+   *   reported and delivered marked damaged
+   */
   private _finish(short: boolean): void {
     this._active = false;
     const base = this._base;

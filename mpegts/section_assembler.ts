@@ -50,9 +50,14 @@ export class SectionAssembler {
   private readonly _onError: SectionErrorSink;
 
   /**
-   * @param pid PID of the sections
-   * @param sink receives complete sections
-   * @param onError receives reassembly problems
+   * Creates an idle assembler for one PID; nothing is buffered until a packet with
+   * payload_unit_start_indicator set arrives.
+   *
+   * @param pid PID of the sections (0..0x1FFF), passed back to `sink` and `onError`
+   * @param sink receives complete sections, with `crcOk` from the CRC-32/MPEG-2 check;
+   *   the section bytes are only valid during the call
+   * @param onError receives reassembly problems (bad pointer_field, truncated or
+   *   oversized sections)
    */
   constructor(pid: number, sink: SectionSink, onError: SectionErrorSink) {
     this.pid = pid;
@@ -112,6 +117,13 @@ export class SectionAssembler {
     }
   }
 
+  /**
+   * Starts buffering a section that does not end in this packet.
+   *
+   * @param buf packet bytes
+   * @param start offset of the section's table_id
+   * @param end one past the last payload byte
+   */
   private _begin(buf: Uint8Array, start: number, end: number): void {
     this._active = true;
     this._len = 0;
@@ -119,6 +131,15 @@ export class SectionAssembler {
     this._append(buf, start, end);
   }
 
+  /**
+   * Appends payload bytes to the section being assembled: reads section_length once the
+   * 3-byte header is in, rejects sections over {@link MAX_SECTION_SIZE}, and delivers the
+   * section as soon as it is complete (any bytes after it in this packet are stuffing).
+   *
+   * @param buf packet bytes
+   * @param start first byte to append
+   * @param end one past the last byte to append
+   */
   private _append(buf: Uint8Array, start: number, end: number): void {
     const b = this._buf;
     let len = this._len;
@@ -151,6 +172,12 @@ export class SectionAssembler {
     this._len = len;
   }
 
+  /**
+   * Hands a complete section to the sink, checking its CRC_32 where one applies (a
+   * CRC-carrying section shorter than 7 bytes fails the check).
+   *
+   * @param section complete section starting at table_id
+   */
   private _deliver(section: Uint8Array): void {
     const ok = !sectionHasCrc(section) || (section.length >= 7 && crc32Mpeg2(section) === 0);
     this._sink(this.pid, section, ok);
