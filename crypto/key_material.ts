@@ -34,10 +34,10 @@ import { KM_SALT_LENGTH } from "./pbkdf2.ts";
 
 /** Length of the fixed KM header before the salt. */
 export const KM_HEADER_LENGTH = 16;
-/** Longest valid KM message: header, salt, ICV and two 32-byte keys. */
-export const KM_MAX_LENGTH = KM_HEADER_LENGTH + KM_SALT_LENGTH + AES_KW_ICV_LENGTH + 2 * 32;
-/** Shortest valid KM message: header, salt, ICV and one 16-byte key. */
-export const KM_MIN_LENGTH = KM_HEADER_LENGTH + KM_SALT_LENGTH + AES_KW_ICV_LENGTH + 16;
+/** Longest valid KM message in bytes (104): header, salt, ICV and two 32-byte keys. */
+export const KM_MAX_LENGTH: number = KM_HEADER_LENGTH + KM_SALT_LENGTH + AES_KW_ICV_LENGTH + 2 * 32;
+/** Shortest valid KM message in bytes (56): header, salt, ICV and one 16-byte key. */
+export const KM_MIN_LENGTH: number = KM_HEADER_LENGTH + KM_SALT_LENGTH + AES_KW_ICV_LENGTH + 16;
 /** The KM version field value. */
 export const KM_VERSION = 1;
 /** The KM packet type field value. */
@@ -119,7 +119,10 @@ export class KmError extends Error {
   readonly code: KmErrorCode;
 
   /**
-   * @param code Machine-readable reason.
+   * Creates the error thrown by the KM codec; `name` is set to `"KmError"`.
+   *
+   * @param code Machine-readable reason, e.g. `"BAD_SECRET"` when the key unwrap's
+   *   integrity check fails (wrong passphrase).
    * @param message Human-readable detail.
    */
   constructor(code: KmErrorCode, message: string) {
