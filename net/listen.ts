@@ -80,6 +80,13 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
     for (const w of this.#waiters.splice(0)) w({ done: true, value: undefined });
   }
 
+  /**
+   * Iterates over connections in the order the accept hook admitted them, as
+   * `for await (const socket of server)`; the loop ends once the server is closed. Shares
+   * one queue with {@linkcode SrtServer.accept}, so each socket is handed out only once.
+   *
+   * @returns an iterator whose `next()` waits for the next accepted socket
+   */
   [Symbol.asyncIterator](): AsyncIterator<SrtSocket> {
     return { next: () => this.#next() };
   }
