@@ -43,16 +43,23 @@ async function pad(send: (c: Uint8Array) => void | Promise<void>): Promise<void>
   }
 }
 
-for (const lossy of [false, true]) {
+const PASS = "fec interop secret";
+
+for (
+  const [lossy, encrypted] of [[false, false], [true, false], [true, true]] as const
+) {
   const filter = lossy ? NO_ARQ : CLEAN;
-  const label = lossy ? `${filter} through a lossy relay` : filter;
+  const label = (lossy ? `${filter} through a lossy relay` : filter) +
+    (encrypted ? ", encrypted" : "");
+  const query = encrypted ? `&passphrase=${PASS}` : "";
+  const secret = encrypted ? { passphrase: PASS } : {};
 
   test(`srt-live-transmit -> tsrt with ${label}: MPEG-TS arrives byte-exact`, {
     skip: peers.skip,
     timeout: 60_000,
   }, async () => {
     const slt = peers.get("srt-live-transmit");
-    const server = await listen({ port: 0, hostname: "127.0.0.1", latency: 300 });
+    const server = await listen({ port: 0, hostname: "127.0.0.1", latency: 300, ...secret });
     const relay = lossy
       ? await startLossyRelay({
         listen: { hostname: "127.0.0.1" },
@@ -69,7 +76,7 @@ for (const lossy of [false, true]) {
         "-a:no",
         "-v",
         `udp://127.0.0.1:${inPort}`,
-        `srt://127.0.0.1:${port}?packetfilter=${filter}&latency=300`,
+        `srt://127.0.0.1:${port}?packetfilter=${filter}&latency=300${query}`,
       ]);
       await sender.waitFor(/SRT target connected/, 5000);
       const socket = (await server.accept())!;
@@ -93,6 +100,7 @@ for (const lossy of [false, true]) {
       assert.ok(s.pktRcvFilterExtraTotal >= 100, `FEC packets received: ${figures}`);
       if (lossy) {
         assert.equal(s.pktSentNAKTotal, 0, `arq:never sends no NAK: ${figures}`);
+        assert.equal(s.pktRcvUndecryptTotal, 0, `rebuilt packets decrypt: ${figures}`);
         assert.ok(s.pktRcvFilterSupplyTotal > 0, `rebuilt by FEC: ${figures}`);
       }
       await sender.stop("SIGINT");
@@ -124,7 +132,7 @@ for (const lossy of [false, true]) {
       const receiver = spawnPeer(slt, [
         "-a:no",
         "-v",
-        `srt://:${srtPort}?mode=listener&packetfilter=${filter}&latency=300`,
+        `srt://:${srtPort}?mode=listener&packetfilter=${filter}&latency=300${query}`,
         `udp://127.0.0.1:${sink.port}`,
       ]);
       await receiver.waitFor(/ listen\.\.\./, 5000);
@@ -132,6 +140,7 @@ for (const lossy of [false, true]) {
         host: "127.0.0.1",
         port: relay?.address.port ?? srtPort,
         packetFilter: filter,
+        ...secret,
         latency: 300,
       });
       await paced((c) => socket.send(c));
