@@ -43,3 +43,13 @@ export {
   type StreamServerOptions,
 } from "./server/stream_server.ts";
 export { connectWithRetry, ReconnectingCaller, type RetryPolicy } from "./server/reconnect.ts";
+export type { RendezvousFailure } from "./srt/endpoint.ts";
+export {
+  RendezvousHandshake,
+  type RendezvousInit,
+  type RendezvousKeyMaterial,
+  type RendezvousResult,
+  type RendezvousRole,
+  type RendezvousState,
+} from "./srt/rendezvous.ts";
+export type { FecFilterStats } from "./srt/fec_filter.ts";
