@@ -29,3 +29,11 @@ export * from "./bitrate.ts";
 export * from "./prometheus.ts";
 export * from "./prometheus_parse.ts";
 export * from "./srt_metrics.ts";
+export type { MissingModePolicy } from "../srt/haivision.ts";
+export type {
+  ParseStreamIdOptions,
+  StreamIdDialect,
+  StreamIdMode,
+  StreamIdSyntax,
+  StreamIdType,
+} from "../srt/stream_id.ts";

@@ -111,7 +111,15 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: numbe
   return base * (1 - j + j * random);
 }
 
-type Listener<K extends keyof ReconnectEvents> = (event: ReconnectEvents[K]) => void;
+/**
+ * A callback for one {@linkcode ReconnectEvents} event, passed to
+ * {@linkcode ReconnectingCaller.on}. It is called synchronously, with the event's payload.
+ *
+ * @typeParam K The event name, e.g. `"reconnect"`; fixes the payload type.
+ */
+export type ReconnectListener<K extends keyof ReconnectEvents> = (
+  event: ReconnectEvents[K],
+) => void;
 
 /** A caller connection that reconnects; see {@linkcode connectWithRetry}. */
 export class ReconnectingCaller {
@@ -181,7 +189,7 @@ export class ReconnectingCaller {
    * @param listener Called with the event.
    * @returns A function that unsubscribes.
    */
-  on<K extends keyof ReconnectEvents>(event: K, listener: Listener<K>): () => void {
+  on<K extends keyof ReconnectEvents>(event: K, listener: ReconnectListener<K>): () => void {
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, set = new Set());
     const s = set;
@@ -190,7 +198,7 @@ export class ReconnectingCaller {
   }
 
   #emit<K extends keyof ReconnectEvents>(event: K, value: ReconnectEvents[K]): void {
-    for (const l of [...(this.#listeners.get(event) ?? [])]) (l as Listener<K>)(value);
+    for (const l of [...(this.#listeners.get(event) ?? [])]) (l as ReconnectListener<K>)(value);
   }
 
   /**
