@@ -350,8 +350,15 @@ export class AccessControl {
   #state: AccessState;
 
   /**
+   * Compiles a configuration once: every CIDR list (global, per rule, per route, per user) is
+   * parsed here, so a bad range fails at start-up rather than on a connection. The config
+   * object is kept by reference, not copied.
+   *
    * @param config Lists, users, resources, routes and policies.
-   * @param options Logger and live state.
+   * @param options `logger` receives every decision (secrets left out); `state` supplies the
+   *   live connection counts and published resources for the OVERLOAD (1402) and CONFLICT
+   *   (1409) checks, which are skipped without it.
+   * @throws {TypeError} When an allow/deny/peers entry is not a CIDR range or address.
    */
   constructor(config: AccessControlConfig, options: AccessControlOptions = {}) {
     this.#config = config;

@@ -58,7 +58,13 @@ export class BitrateMeter {
   #totalPackets = 0;
 
   /**
-   * @param options Window and bucket lengths.
+   * Creates an empty meter whose ring has `windowUs / bucketUs` buckets.
+   *
+   * @param options `windowUs`, the averaging window in µs (default 1 000 000), and
+   *   `bucketUs`, the bucket length in µs (default 100 000): smaller buckets make the window
+   *   slide more smoothly at the cost of a larger ring.
+   * @throws {RangeError} When `bucketUs` is not a positive integer, or `windowUs` is not a
+   *   positive whole multiple of it.
    */
   constructor(options: BitrateMeterOptions = {}) {
     const bucketUs = options.bucketUs ?? 100_000;
@@ -218,7 +224,12 @@ export class JitterEstimator {
   #wrap: number | undefined;
 
   /**
-   * @param options Timestamp wrap.
+   * Creates an estimator at zero jitter; the first {@linkcode JitterEstimator.update} only
+   * records its packet.
+   *
+   * @param options `sendWrap`, the modulus at which send timestamps wrap (2^32 for SRT's µs
+   *   packet timestamps), so a step across the wrap is taken the short way round; default
+   *   no wrap.
    */
   constructor(options: JitterEstimatorOptions = {}) {
     this.#wrap = options.sendWrap;

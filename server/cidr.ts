@@ -286,7 +286,11 @@ export class CidrList {
   readonly ranges: readonly Cidr[];
 
   /**
-   * @param entries Ranges such as `10.0.0.0/8`, `::1`, `::ffff:0:0/96`.
+   * Parses every entry up front, keeping configuration order.
+   *
+   * @param entries Ranges such as `10.0.0.0/8`, `2001:db8::/32` or `::ffff:0:0/96`; an address
+   *   without a prefix, such as `::1`, is a single-host range (/32 or /128).
+   * @throws {TypeError} When an entry is not a range or address, naming the entry.
    */
   constructor(entries: readonly string[]) {
     const ranges: Cidr[] = [];

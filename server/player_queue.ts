@@ -72,8 +72,14 @@ export class PlayerQueue {
   #idle: (() => void)[] = [];
 
   /**
-   * @param sink The player's socket.
-   * @param options Bounds.
+   * Creates an empty queue in front of a player's socket; nothing is sent until the first
+   * {@linkcode PlayerQueue.push}.
+   *
+   * @param sink The player's socket (an `SrtSocket` fits): `send` hands it payloads and
+   *   `stats().pktSndBuf` tells how full its send buffer is.
+   * @param options Bounds: `maxQueued` payloads waiting (default 4096, at least 1),
+   *   `maxInFlight` packets in the send buffer (default 4096, at least 1), and `retryMs`
+   *   between checks of a full send buffer (default 10 ms).
    */
   constructor(sink: PlayerSink, options: PlayerQueueOptions = {}) {
     this.#sink = sink;

@@ -90,7 +90,14 @@ export class StreamPipeline {
     continuityErrorsFromSrtDrops: 0,
   };
 
-  /** @param options Drop counter and callbacks. */
+  /**
+   * Builds the demuxer, frame assembler and TR 101 290 monitor of one stream; call
+   * {@linkcode StreamPipeline.close} to detach the monitor when the stream ends.
+   *
+   * @param options `dropCounter` reads the publisher's `pktRcvDropTotal` so continuity errors
+   *   within `dropWindowMs` (default 200 ms) of an SRT drop are attributed to SRT; `onFrame`
+   *   and `onEvent` receive frames and TR 101 290 events.
+   */
   constructor(options: StreamPipelineOptions = {}) {
     this.#dropCounter = options.dropCounter;
     this.#dropWindowMs = options.dropWindowMs ?? 200;
