@@ -53,3 +53,12 @@ export {
   type RendezvousState,
 } from "./srt/rendezvous.ts";
 export type { FecFilterStats } from "./srt/fec_filter.ts";
+export type { AcceptedInit, ConnectionInit, ConnectionState } from "./srt/connection.ts";
+export type { EndpointCounters, EndpointEvent } from "./srt/endpoint.ts";
+export { type ListenerCounters, SrtListener } from "./srt/listener.ts";
+export type { RandomU32 } from "./srt/random_bytes.ts";
+export type { ResolvedOptions } from "./srt/options.ts";
+export type { SrtCounters, SrtGauges, SrtIntervalStats, StatsOptions } from "./srt/stats.ts";
+export type { SrtMode } from "./srt/uri.ts";
+export type { RandomBytes } from "./srt/random_bytes.ts";
+export { CryptoControl, type KmReply } from "./srt/crypto_control.ts";
