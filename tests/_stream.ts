@@ -25,20 +25,23 @@ export const chunks: readonly Uint8Array[] = Array.from(
 );
 
 /**
- * Sends the chunks spread evenly over `totalMs` (the fixture's real duration), in bursts of
- * whatever is due every ~5 ms (timers are too coarse for one wake-up per packet).
+ * Sends `list` (by default the fixture's chunks) spread evenly over `totalMs` (the fixture's
+ * real duration), in bursts of whatever is due every ~5 ms: timers are too coarse for one
+ * wake-up per packet, and a burst of more than ~90 datagrams would overflow the default
+ * 208 KiB socket receive buffer.
  */
 export async function paced(
   send: (chunk: Uint8Array) => void | Promise<void>,
   totalMs: number = FIXTURE_MS,
+  list: readonly Uint8Array[] = chunks,
 ): Promise<void> {
   const start = performance.now();
   let i = 0;
-  while (i < chunks.length) {
+  while (i < list.length) {
     const elapsed = performance.now() - start;
-    const due = Math.min(chunks.length, Math.ceil((elapsed / totalMs) * chunks.length));
-    for (; i < due; i++) await send(chunks[i]);
-    if (i < chunks.length) await new Promise((r) => setTimeout(r, 5));
+    const due = Math.min(list.length, Math.ceil((elapsed / totalMs) * list.length));
+    for (; i < due; i++) await send(list[i]);
+    if (i < list.length) await new Promise((r) => setTimeout(r, 5));
   }
 }
 

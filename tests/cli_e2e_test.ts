@@ -16,6 +16,15 @@ import { join } from "node:path";
 import process from "node:process";
 import { listen, RejectReason } from "../mod.ts";
 import {
+  assertSameBytes,
+  CHUNK,
+  chunks,
+  concat,
+  fixture,
+  FIXTURE_PATH as FIXTURE,
+  paced,
+} from "./_stream.ts";
+import {
   findExecutable,
   freeUdpPorts,
   locatePeers,
@@ -28,13 +37,6 @@ import {
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = join(ROOT, "cli/main.ts");
-const FIXTURE = join(ROOT, "tests/fixtures/av_h264_aac_3s.ts");
-const fixture = new Uint8Array(readFileSync(FIXTURE));
-const CHUNK = 1316;
-const chunks: Uint8Array[] = [];
-for (let off = 0; off < fixture.length; off += CHUNK) {
-  chunks.push(fixture.subarray(off, Math.min(off + CHUNK, fixture.length)));
-}
 
 const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const isBun = (globalThis as { Bun?: unknown }).Bun !== undefined;
@@ -83,45 +85,6 @@ function runTsrt(
     if (stdin) child.stdin.end(stdin);
     else child.stdin.end();
   });
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  return all;
-}
-
-function assertSameBytes(got: Uint8Array, want: Uint8Array, what: string): void {
-  assert.equal(got.length, want.length, `${what}: ${got.length} bytes, want ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] !== want[i]) assert.fail(`${what}: first difference at byte ${i}`);
-  }
-}
-
-/**
- * Sends chunks (default: the fixture's) spread over `totalMs`, in 5 ms bursts: a burst of
- * more than ~90 datagrams overflows the default 208 KiB socket receive buffer.
- */
-async function paced(
-  send: (c: Uint8Array) => Promise<void>,
-  totalMs = 3000,
-  list: readonly Uint8Array[] = chunks,
-): Promise<void> {
-  const chunks = list;
-  const start = performance.now();
-  let i = 0;
-  while (i < chunks.length) {
-    const due = Math.min(
-      chunks.length,
-      Math.ceil(((performance.now() - start) / totalMs) * chunks.length),
-    );
-    for (; i < due; i++) await send(chunks[i]);
-    if (i < chunks.length) await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** Waits until `path` holds `size` bytes (polling the size, bounded). */

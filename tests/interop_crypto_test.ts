@@ -9,9 +9,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { connect, listen, RejectReason, type SrtSocket } from "../mod.ts";
 import { KmState } from "../crypto/km_state.ts";
+import { assertSameBytes, chunks, concat, fixture, paced } from "./_stream.ts";
 import {
   decodeSrt,
   freeUdpPorts,
@@ -22,14 +22,6 @@ import {
   stopAllPeers,
 } from "./_peers.ts";
 
-const FIXTURE = new URL("./fixtures/av_h264_aac_3s.ts", import.meta.url).pathname;
-const fixture = new Uint8Array(readFileSync(FIXTURE));
-const FIXTURE_MS = 3000;
-const CHUNK = 1316;
-const chunks: Uint8Array[] = [];
-for (let off = 0; off < fixture.length; off += CHUNK) {
-  chunks.push(fixture.subarray(off, Math.min(off + CHUNK, fixture.length)));
-}
 const PASS = "tsrt-interop-secret";
 const REKEY = "kmrefreshrate=128&kmpreannounce=60";
 /**
@@ -39,37 +31,6 @@ const REKEY = "kmrefreshrate=128&kmpreannounce=60";
 const LATENCY = "latency=400";
 
 const peers = locatePeers("srt-live-transmit", "tshark");
-
-/** Sends the chunks spread evenly over the fixture's real duration, in 5 ms bursts. */
-async function paced(send: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-  const start = performance.now();
-  let i = 0;
-  while (i < chunks.length) {
-    const due = Math.min(
-      chunks.length,
-      Math.ceil(((performance.now() - start) / FIXTURE_MS) * chunks.length),
-    );
-    for (; i < due; i++) await send(chunks[i]);
-    if (i < chunks.length) await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-function assertSameBytes(got: Uint8Array, want: Uint8Array, what: string): void {
-  assert.equal(got.length, want.length, `${what}: ${got.length} bytes, want ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] !== want[i]) assert.fail(`${what}: first difference at byte ${i}`);
-  }
-}
 
 /** tsrt caller -> srt-live-transmit listener -> UDP sink; returns the caller's socket. */
 async function tsrtToSlt(

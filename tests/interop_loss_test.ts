@@ -16,16 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, listen } from "../mod.ts";
 import { startLossyRelay } from "../net/lossy_relay.ts";
+import { assertSameBytes, CHUNK, chunks, concat, fixture, paced } from "./_stream.ts";
 import { freeUdpPorts, locatePeers, openUdpSocket, spawnPeer, stopAllPeers } from "./_peers.ts";
-
-const FIXTURE = new URL("./fixtures/av_h264_aac_3s.ts", import.meta.url).pathname;
-const fixture = new Uint8Array(readFileSync(FIXTURE));
-const FIXTURE_MS = 3000;
-const CHUNK = 1316;
-const chunks: Uint8Array[] = [];
-for (let off = 0; off < fixture.length; off += CHUNK) {
-  chunks.push(fixture.subarray(off, Math.min(off + CHUNK, fixture.length)));
-}
 
 const peers = locatePeers("srt-live-transmit");
 
@@ -66,37 +58,6 @@ const TRAILER = Array.from({ length: 20 }, () => {
   for (let i = 0; i < CHUNK; i += 188) c.set([0x47, 0x1f, 0xff, 0x10], i);
   return c;
 });
-
-/** Sends the chunks spread evenly over the fixture's duration, in 5 ms bursts. */
-async function paced(send: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-  const start = performance.now();
-  let i = 0;
-  while (i < chunks.length) {
-    const due = Math.min(
-      chunks.length,
-      Math.ceil(((performance.now() - start) / FIXTURE_MS) * chunks.length),
-    );
-    for (; i < due; i++) await send(chunks[i]);
-    if (i < chunks.length) await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-function assertSameBytes(got: Uint8Array, want: Uint8Array, what: string): void {
-  assert.equal(got.length, want.length, `${what}: ${got.length} bytes, want ${want.length}`);
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] !== want[i]) assert.fail(`${what}: first difference at byte ${i}`);
-  }
-}
 
 /** Loss, retransmission and drop counters of one side, libsrt names. */
 interface Counters {

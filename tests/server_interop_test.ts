@@ -8,10 +8,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { connect } from "../mod.ts";
 import { StreamServer } from "../server/stream_server.ts";
 import { concat, LogRecorder, readAll } from "../server/_test_util.ts";
+import { chunks, fixture, FIXTURE_PATH, paced } from "./_stream.ts";
 import {
   decodeSrt,
   freeUdpPorts,
@@ -22,29 +22,7 @@ import {
   stopAllPeers,
 } from "./_peers.ts";
 
-const FIXTURE_PATH = new URL("./fixtures/av_h264_aac_3s.ts", import.meta.url).pathname;
-const fixture = new Uint8Array(readFileSync(FIXTURE_PATH));
-const CHUNK = 1316;
-const chunks: Uint8Array[] = [];
-for (let off = 0; off < fixture.length; off += CHUNK) {
-  chunks.push(fixture.subarray(off, Math.min(off + CHUNK, fixture.length)));
-}
-
 const peers = locatePeers("srt-live-transmit", "ffmpeg", "tshark");
-
-/** Sends the fixture's chunks over 3 s (its real duration), in 5 ms bursts. */
-async function paced(send: (chunk: Uint8Array) => Promise<void>): Promise<void> {
-  const start = performance.now();
-  let i = 0;
-  while (i < chunks.length) {
-    const due = Math.min(
-      chunks.length,
-      Math.ceil(((performance.now() - start) / 3000) * chunks.length),
-    );
-    for (; i < due; i++) await send(chunks[i]);
-    if (i < chunks.length) await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test("srt-live-transmit publishes, srt-live-transmit and tsrt play: byte-exact", {
   skip: peers.skip,
