@@ -61,6 +61,32 @@ export interface UdpSocketOptions {
    * datagram would be.
    */
   onError?(error: Error): void;
+  /**
+   * Kernel receive buffer to ask for (`SO_RCVBUF`), in bytes, like libsrt's
+   * `SRTO_UDP_RCVBUF`. The OS default (`net.core.rmem_default`, 208 KB on
+   * Linux: about 85 datagrams of 1316 bytes, a few ms at 100+ Mbit/s)
+   * overflows whenever the event loop stalls for longer than that; 4 MB
+   * rides out stalls of tens of milliseconds. The kernel caps the request at
+   * `net.core.rmem_max` (and Linux reports twice the granted size); read what
+   * was applied from {@linkcode UdpSocket.receiveBufferBytes}.
+   *
+   * Where it applies: on Node through `node:dgram`. On Bun `Bun.udpSocket`
+   * cannot set it, so {@linkcode openUdp} opens the `node:dgram` adapter
+   * instead when this (or `sendBufferBytes`) is given: it gets the large
+   * buffer but has roughly half the peak rate of `Bun.udpSocket` (about
+   * 1.1-1.5 Gbit/s of 1316-byte datagrams on loopback, far above what one SRT
+   * connection uses). `Deno.listenDatagram` cannot set it at all: the option
+   * is accepted, the OS default stays and `receiveBufferBytes` reports
+   * `undefined`, so callers can warn. It never makes opening fail.
+   */
+  receiveBufferBytes?: number;
+  /**
+   * Kernel send buffer to ask for (`SO_SNDBUF`), in bytes, like libsrt's
+   * `SRTO_UDP_SNDBUF`. Applied like `receiveBufferBytes` (Node, and Bun
+   * through `node:dgram`; ignored on Deno); read it back from
+   * {@linkcode UdpSocket.sendBufferBytes}.
+   */
+  sendBufferBytes?: number;
 }
 
 /** Counters kept by every adapter. They only grow. */
@@ -110,6 +136,17 @@ export interface UdpSocket {
   /** Datagrams accepted by `send`/`sendBatch` but not yet handed to the OS. */
   readonly backlog: number;
   /**
+   * The kernel receive buffer in effect, in bytes, as the OS reports it
+   * (`getsockopt(SO_RCVBUF)`; Linux reports twice the size granted), or
+   * `undefined` where the runtime cannot tell (`Deno.listenDatagram`,
+   * `Bun.udpSocket`). Compare it with the requested
+   * {@linkcode UdpSocketOptions.receiveBufferBytes} to warn that the request
+   * was not applied or was capped.
+   */
+  readonly receiveBufferBytes?: number;
+  /** The kernel send buffer in effect, in bytes, or `undefined` when unknown. */
+  readonly sendBufferBytes?: number;
+  /**
    * Sends one datagram, fire-and-forget. Takes ownership of `data` (see the
    * interface documentation). After `close()` it is a no-op that counts the
    * datagram as dropped.
@@ -155,6 +192,21 @@ export const SEND_BACKLOG_LIMIT = 4096;
 export const CLOSE_FLUSH_MS = 200;
 
 /**
+ * Whether `options` asks for a kernel buffer size (`receiveBufferBytes` or
+ * `sendBufferBytes`).
+ */
+export function wantsBufferSizes(options: UdpSocketOptions): boolean {
+  return options.receiveBufferBytes !== undefined || options.sendBufferBytes !== undefined;
+}
+
+function assertBufferSize(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < 1 || value > 0x7fffffff) {
+    throw new RangeError(`Invalid UDP ${name} ${value}: expected an integer in 1-2147483647`);
+  }
+}
+
+/**
  * Detects the running runtime from its globals (`Deno`, then `Bun`),
  * falling back to `"node"`.
  */
@@ -170,9 +222,12 @@ export function detectRuntime(): UdpRuntime {
  *
  * `node:dgram` is never chosen automatically on Deno, where it manages only a
  * few hundred datagrams per second; pass `"node"` explicitly to force it on
- * Bun or Node.
+ * Bun or Node. On Bun it is chosen when `receiveBufferBytes` or
+ * `sendBufferBytes` is given, since `Bun.udpSocket` cannot set them (see
+ * {@linkcode UdpSocketOptions.receiveBufferBytes}).
  *
- * @throws {RangeError} if `options.port` is not an integer in 0-65535.
+ * @throws {RangeError} if `options.port` is not an integer in 0-65535, or a
+ * buffer size is not an integer in 1-2147483647.
  * @throws {TypeError} if the requested runtime's API is not available.
  */
 export async function openUdp(
@@ -183,6 +238,9 @@ export async function openUdp(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Invalid UDP bind port ${port}: expected an integer in 0-65535`);
   }
+  assertBufferSize("receive buffer size", options.receiveBufferBytes);
+  assertBufferSize("send buffer size", options.sendBufferBytes);
+  if (runtime === "bun" && wantsBufferSizes(options)) runtime = "node";
   switch (runtime) {
     case "deno": {
       const { openDenoUdp } = await import("./udp_deno.ts");

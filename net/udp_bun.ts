@@ -66,6 +66,10 @@ class BunUdpSocketAdapter implements UdpSocket {
   readonly localAddress: UdpAddress;
   readonly stats: UdpSocketStats;
   readonly closed: Promise<void>;
+  /** Unknown: Bun.udpSocket neither sets nor reports the kernel buffer sizes. */
+  readonly receiveBufferBytes: number | undefined = undefined;
+  /** Unknown, as `receiveBufferBytes`. */
+  readonly sendBufferBytes: number | undefined = undefined;
 
   readonly #socket: BunUdpSocket;
   readonly #options: UdpSocketOptions;

@@ -55,7 +55,12 @@ const SLAB_SIZE = 1 << 20;
 /** Receive window reserved per datagram: the largest UDP payload, rounded up. */
 const MAX_DATAGRAM = 65536;
 
-/** Opens a UDP socket with `Deno.listenDatagram`. */
+/**
+ * Opens a UDP socket with `Deno.listenDatagram`. `receiveBufferBytes` and
+ * `sendBufferBytes` are accepted but cannot be applied (Deno has no way to
+ * set `SO_RCVBUF`/`SO_SNDBUF`): the socket keeps the OS defaults and reports
+ * its buffer sizes as `undefined`.
+ */
 export function openDenoUdp(options: UdpSocketOptions): Promise<UdpSocket> {
   const deno = denoNamespace();
   if (deno === undefined) {
@@ -81,6 +86,10 @@ class DenoUdpSocket implements UdpSocket {
   readonly localAddress: UdpAddress;
   readonly stats: UdpSocketStats;
   readonly closed: Promise<void>;
+  /** Unknown: Deno.listenDatagram neither sets nor reports the kernel buffer sizes. */
+  readonly receiveBufferBytes: number | undefined = undefined;
+  /** Unknown, as `receiveBufferBytes`. */
+  readonly sendBufferBytes: number | undefined = undefined;
 
   readonly #conn: DenoDatagramConn;
   readonly #options: UdpSocketOptions;

@@ -5,6 +5,10 @@
  * Never use it on Deno: Deno's `node:dgram` emulation manages only a few
  * hundred datagrams per second. {@linkcode openUdp} never picks it there.
  *
+ * It is the one adapter that can size the kernel buffers (`SO_RCVBUF`,
+ * `SO_SNDBUF`), so {@linkcode openUdp} also picks it on Bun when
+ * `receiveBufferBytes` or `sendBufferBytes` is given.
+ *
  * @module
  */
 
@@ -17,6 +21,7 @@ import {
   reportError,
   toError,
 } from "./_udp_common.ts";
+import { denoNamespace } from "./_runtime_types.ts";
 import {
   CLOSE_FLUSH_MS,
   SEND_BACKLOG_LIMIT,
@@ -27,10 +32,18 @@ import {
   type UdpSocketStats,
 } from "./udp.ts";
 
-/** Opens a UDP socket with `node:dgram`, as `udp6` when `hostname` is IPv6. */
+/**
+ * Opens a UDP socket with `node:dgram`, as `udp6` when `hostname` is IPv6,
+ * with the kernel buffer sizes asked for in `receiveBufferBytes` and
+ * `sendBufferBytes` (node:dgram applies them once bound).
+ */
 export async function openNodeUdp(options: UdpSocketOptions): Promise<UdpSocket> {
   const hostname = options.hostname ?? "0.0.0.0";
-  const socket = createSocket({ type: hostname.includes(":") ? "udp6" : "udp4" });
+  const socket = createSocket({
+    type: hostname.includes(":") ? "udp6" : "udp4",
+    recvBufferSize: options.receiveBufferBytes,
+    sendBufferSize: options.sendBufferBytes,
+  });
   await new Promise<void>((resolve, reject) => {
     const onBindError = (error: Error) => {
       try {
@@ -54,6 +67,8 @@ class NodeUdpSocket implements UdpSocket {
   readonly localAddress: UdpAddress;
   readonly stats: UdpSocketStats;
   readonly closed: Promise<void>;
+  readonly receiveBufferBytes: number | undefined;
+  readonly sendBufferBytes: number | undefined;
 
   readonly #socket: Socket;
   readonly #options: UdpSocketOptions;
@@ -74,6 +89,8 @@ class NodeUdpSocket implements UdpSocket {
     this.stats = this.#stats;
     const bound = socket.address();
     this.localAddress = { hostname: bound.address, port: bound.port };
+    this.receiveBufferBytes = readSize(() => socket.getRecvBufferSize());
+    this.sendBufferBytes = readSize(() => socket.getSendBufferSize());
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     socket.on("message", this.#onMessage);
     socket.on("error", (error: Error) => reportError(this.#options, this.#stats, error));
@@ -170,4 +187,19 @@ class NodeUdpSocket implements UdpSocket {
       reportError(this.#options, this.#stats, error);
     }
   };
+}
+
+/**
+ * Reads a kernel buffer size, or `undefined` when it cannot be known: the
+ * call fails, or this is Deno's `node:dgram` emulation, whose answers do not
+ * describe a real socket option.
+ */
+function readSize(read: () => number): number | undefined {
+  if (denoNamespace() !== undefined) return undefined;
+  try {
+    const size = read();
+    return Number.isInteger(size) && size > 0 ? size : undefined;
+  } catch {
+    return undefined;
+  }
 }
