@@ -22,6 +22,16 @@ export interface ConnectOptions extends SrtOptions {
   localAddress?: string;
   /** Local port to bind; default ephemeral. */
   localPort?: number;
+  /**
+   * Kernel receive buffer of the UDP socket, in bytes (libsrt's `SRTO_UDP_RCVBUF`, URI key
+   * `udp_rcvbuf`). Raise it (e.g. 4 MB) at high rates so that event-loop stalls do not overflow
+   * the OS default. Applied on Node and Bun, not on Deno; see
+   * `receiveBufferBytes` of `openUdp()`. Read what took effect from
+   * `udpReceiveBuffer` on the result.
+   */
+  udpReceiveBuffer?: number;
+  /** Kernel send buffer of the UDP socket, in bytes (`SRTO_UDP_SNDBUF`, URI key `udp_sndbuf`). */
+  udpSendBuffer?: number;
 }
 
 /**
@@ -55,15 +65,27 @@ export async function connect(target: string | ConnectOptions): Promise<SrtSocke
       port: uri.port,
       localAddress: uri.adapter,
       localPort: uri.localPort,
+      udpReceiveBuffer: uri.udpReceiveBuffer,
+      udpSendBuffer: uri.udpSendBuffer,
     };
   } else opts = target;
-  const { host, port, localAddress, localPort, ...srtOptions } = opts;
+  const {
+    host,
+    port,
+    localAddress,
+    localPort,
+    udpReceiveBuffer,
+    udpSendBuffer,
+    ...srtOptions
+  } = opts;
   const v6 = host.includes(":");
   const endpoint = new SrtEndpoint(cryptoRandomU32);
   const ref: { driver?: EndpointDriver } = {};
   const udp = await openUdp({
     hostname: localAddress ?? (v6 ? "::" : "0.0.0.0"),
     port: localPort ?? 0,
+    receiveBufferBytes: udpReceiveBuffer,
+    sendBufferBytes: udpSendBuffer,
     onMessage: (data, from) => ref.driver?.receive(data, from),
   });
   let settle!: { ok: (s: SrtSocket) => void; fail: (e: unknown) => void };

@@ -26,6 +26,16 @@ export interface ListenOptions extends SrtOptions {
   /** Address to bind; default `0.0.0.0`. */
   hostname?: string;
   /**
+   * Kernel receive buffer of the UDP socket, in bytes (libsrt's `SRTO_UDP_RCVBUF`, URI key
+   * `udp_rcvbuf`). Raise it (e.g. 4 MB) at high rates so that event-loop stalls do not overflow
+   * the OS default. Applied on Node and Bun, not on Deno; see
+   * `receiveBufferBytes` of `openUdp()`. Read what took effect from
+   * `udpReceiveBuffer` on the result.
+   */
+  udpReceiveBuffer?: number;
+  /** Kernel send buffer of the UDP socket, in bytes (`SRTO_UDP_SNDBUF`, URI key `udp_sndbuf`). */
+  udpSendBuffer?: number;
+  /**
    * Called for each caller before it is accepted, with its address and stream ID. May be async;
    * the caller keeps repeating its handshake meanwhile (until its connect timeout).
    */
@@ -51,6 +61,19 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
   /** The bound local address. */
   get address(): UdpAddress {
     return this.#driver.udp.localAddress;
+  }
+
+  /**
+   * The UDP socket's kernel receive buffer in bytes as the OS reports it, or `undefined` where
+   * the runtime cannot tell (Deno, and Bun without `udpReceiveBuffer`/`udpSendBuffer`).
+   */
+  get udpReceiveBuffer(): number | undefined {
+    return this.#driver.udp.receiveBufferBytes;
+  }
+
+  /** The UDP socket's kernel send buffer in bytes, or `undefined` when unknown. */
+  get udpSendBuffer(): number | undefined {
+    return this.#driver.udp.sendBufferBytes;
   }
 
   /** Sockets currently connected. */
@@ -167,15 +190,23 @@ export async function listen(target: string | ListenOptions): Promise<SrtServer>
     if (uri.mode !== "listener") {
       throw new TypeError(`listen() needs a listener URI (srt://:port or mode=listener)`);
     }
-    opts = { ...uri.options, port: uri.port, hostname: uri.adapter ?? (uri.host || undefined) };
+    opts = {
+      ...uri.options,
+      port: uri.port,
+      hostname: uri.adapter ?? (uri.host || undefined),
+      udpReceiveBuffer: uri.udpReceiveBuffer,
+      udpSendBuffer: uri.udpSendBuffer,
+    };
   } else opts = target;
-  const { port, hostname, accept, backlog, ...srtOptions } = opts;
+  const { port, hostname, accept, backlog, udpReceiveBuffer, udpSendBuffer, ...srtOptions } = opts;
   const endpoint = new SrtEndpoint(cryptoRandomU32);
   endpoint.listen(nowUs(), srtOptions, backlog);
   const ref: { driver?: EndpointDriver; server?: SrtServer } = {};
   const udp = await openUdp({
     hostname: hostname ?? "0.0.0.0",
     port,
+    receiveBufferBytes: udpReceiveBuffer,
+    sendBufferBytes: udpSendBuffer,
     onMessage: (data, from) => ref.driver?.receive(data, from),
   });
   const driver = new EndpointDriver(udp, endpoint, { onRequest: () => ref.server?._onRequests() });

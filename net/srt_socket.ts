@@ -84,6 +84,20 @@ export class SrtSocket {
     return this.#conn.rcvLatency;
   }
 
+  /**
+   * The UDP socket's kernel receive buffer in bytes as the OS reports it (Linux reports twice
+   * the size granted), or `undefined` where the runtime cannot tell (Deno, and Bun without
+   * `udpReceiveBuffer`/`udpSendBuffer`): compare with the `udpReceiveBuffer` asked for to warn.
+   */
+  get udpReceiveBuffer(): number | undefined {
+    return this.#driver.udp.receiveBufferBytes;
+  }
+
+  /** The UDP socket's kernel send buffer in bytes, or `undefined` when unknown. */
+  get udpSendBuffer(): number | undefined {
+    return this.#driver.udp.sendBufferBytes;
+  }
+
   /** Why the connection ended, once it has (undefined for a clean close). */
   get error(): SrtError | undefined {
     return this.#error;

@@ -27,6 +27,10 @@ export interface SrtUri {
   readonly localPort: number | undefined;
   /** Connection options from the query. */
   readonly options: SrtOptions;
+  /** Kernel receive buffer to ask for on the UDP socket, bytes (`udp_rcvbuf=`). */
+  readonly udpReceiveBuffer?: number;
+  /** Kernel send buffer to ask for on the UDP socket, bytes (`udp_sndbuf=`). */
+  readonly udpSendBuffer?: number;
 }
 
 type Setter = (o: SrtOptions, v: string, key: string) => void;
@@ -96,7 +100,13 @@ const SETTERS: Record<string, Setter> = {
   },
 };
 
-const ADDRESS_KEYS = new Set(["mode", "adapter", "port"]);
+/**
+ * Keys that configure the UDP socket rather than the connection, in libsrt's names
+ * (`SRTO_UDP_RCVBUF`, `SRTO_UDP_SNDBUF`), in bytes.
+ */
+const UDP_BUFFER_KEYS = { udp_rcvbuf: "udpReceiveBuffer", udp_sndbuf: "udpSendBuffer" } as const;
+
+const ADDRESS_KEYS = new Set(["mode", "adapter", "port", ...Object.keys(UDP_BUFFER_KEYS)]);
 
 /** The query keys {@linkcode parseSrtUri} understands. */
 export const SRT_URI_KEYS: readonly string[] = [...ADDRESS_KEYS, ...Object.keys(SETTERS)].sort();
@@ -135,6 +145,7 @@ export function parseSrtUri(uri: string): SrtUri {
   let mode: SrtMode | undefined;
   let adapter: string | undefined;
   let localPort: number | undefined;
+  const buffers: { udpReceiveBuffer?: number; udpSendBuffer?: number } = {};
   for (const part of (m[3] ?? "").split("&")) {
     if (part === "") continue;
     const eq = part.indexOf("=");
@@ -148,6 +159,8 @@ export function parseSrtUri(uri: string): SrtUri {
     } else if (key === "adapter") adapter = value;
     else if (key === "port") {
       localPort = int(1, 65535, () => {})(options, value, key) ?? Number(value);
+    } else if (key === "udp_rcvbuf" || key === "udp_sndbuf") {
+      int(1, 0x7fffffff, (_o, n) => (buffers[UDP_BUFFER_KEYS[key]] = n))(options, value, key);
     } else {
       const set = SETTERS[key];
       if (!set) {
@@ -163,5 +176,5 @@ export function parseSrtUri(uri: string): SrtUri {
     throw new TypeError(`srt:// ${mode} needs a host: "${uri}"`);
   }
   if (mode === "rendezvous") localPort ??= port;
-  return { mode, host, port, adapter, localPort, options };
+  return { mode, host, port, adapter, localPort, options, ...buffers };
 }

@@ -1,0 +1,30 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseSrtUri, SRT_URI_KEYS } from "./uri.ts";
+
+test("parseSrtUri() takes udp_rcvbuf/udp_sndbuf as UDP socket sizes, not SRT options", () => {
+  const u = parseSrtUri("srt://127.0.0.1:9000?udp_rcvbuf=4194304&UDP_SNDBUF=1048576&latency=120");
+  assert.equal(u.udpReceiveBuffer, 4194304);
+  assert.equal(u.udpSendBuffer, 1048576);
+  assert.deepEqual(u.options, { latency: 120 });
+  const l = parseSrtUri("srt://:9000?mode=listener&udp_rcvbuf=8388608");
+  assert.equal(l.mode, "listener");
+  assert.equal(l.udpReceiveBuffer, 8388608);
+  assert.equal(l.udpSendBuffer, undefined);
+  const r = parseSrtUri("srt://127.0.0.1:9000?mode=rendezvous&udp_sndbuf=65536");
+  assert.equal(r.udpSendBuffer, 65536);
+  assert.ok(SRT_URI_KEYS.includes("udp_rcvbuf") && SRT_URI_KEYS.includes("udp_sndbuf"));
+});
+
+test("parseSrtUri() leaves the UDP sizes out when not given", () => {
+  const u = parseSrtUri("srt://127.0.0.1:9000");
+  assert.equal("udpReceiveBuffer" in u, false);
+  assert.equal("udpSendBuffer" in u, false);
+});
+
+test("parseSrtUri() rejects UDP sizes that are not 1..2^31-1 bytes", () => {
+  assert.throws(() => parseSrtUri("srt://127.0.0.1:9000?udp_rcvbuf=0"), /udp_rcvbuf=0/);
+  assert.throws(() => parseSrtUri("srt://127.0.0.1:9000?udp_rcvbuf=2147483648"), RangeError);
+  assert.throws(() => parseSrtUri("srt://127.0.0.1:9000?udp_sndbuf=4MB"), TypeError);
+  assert.throws(() => parseSrtUri("srt://127.0.0.1:9000?udp_sndbuf="), TypeError);
+});
