@@ -20,6 +20,10 @@ export type MediaUri =
     readonly adapter: string | undefined;
     /** Whether `hostname` is a multicast group. */
     readonly multicast: boolean;
+    /** Kernel receive buffer to ask for, bytes (`rcvbuf=`, `SO_RCVBUF`). */
+    readonly rcvbuf: number | undefined;
+    /** Kernel send buffer to ask for, bytes (`sndbuf=`, `SO_SNDBUF`). */
+    readonly sndbuf: number | undefined;
   }
   | { readonly kind: "file"; readonly text: string; readonly path: string }
   | { readonly kind: "stdio"; readonly text: string };
@@ -29,6 +33,15 @@ export function isMulticast(hostname: string): boolean {
   const v4 = /^(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.exec(hostname);
   if (v4) return Number(v4[1]) >= 224 && Number(v4[1]) <= 239;
   return /^ff[0-9a-f]{2}:/i.test(hostname);
+}
+
+/** Parses a `rcvbuf=`/`sndbuf=` size: bytes, an integer in 1..2^31-1 as libsrt takes it. */
+function bufferSize(key: string, value: string, uri: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 0x7fffffff) {
+    throw new RangeError(`${uri}: ${key}=${value}: expected bytes, an integer in 1..2147483647`);
+  }
+  return n;
 }
 
 function ipLiteral(host: string, uri: string): string {
@@ -53,7 +66,8 @@ export function withPassphrase(uri: string, passphrase: string): string {
 /**
  * Parses an input or output URI.
  *
- * @param text the URI: `srt://…`, `udp://host:port`, `file:///path`, `file://con` or `-`
+ * @param text the URI: `srt://…`, `udp://host:port[?adapter=IP&rcvbuf=BYTES&sndbuf=BYTES]`,
+ *   `file:///path`, `file://con` or `-`
  *   (a plain path is a file too)
  * @param role whether it is the input or the output (a UDP output needs a host)
  * @returns the parsed URI
@@ -78,18 +92,26 @@ export function parseMediaUri(text: string, role: "input" | "output"): MediaUri 
     const port = Number(m[2]);
     if (port < 1 || port > 65535) throw new RangeError(`udp:// port must be 1..65535: got ${port}`);
     let adapter: string | undefined;
+    let rcvbuf: number | undefined;
+    let sndbuf: number | undefined;
     for (const part of (m[3] ?? "").split("&")) {
       if (part === "") continue;
       const [key, value = ""] = part.split("=");
-      if (key.toLowerCase() === "adapter") adapter = ipLiteral(decodeURIComponent(value), text);
+      const k = key.toLowerCase();
+      if (k === "adapter") adapter = ipLiteral(decodeURIComponent(value), text);
+      else if (k === "rcvbuf") rcvbuf = bufferSize(k, value, text);
+      else if (k === "sndbuf") sndbuf = bufferSize(k, value, text);
       else {
-        throw new RangeError(`udp:// option "${key}" is not supported; known options: adapter`);
+        throw new RangeError(
+          `udp:// option "${key}" is not supported; known options: adapter, rcvbuf, sndbuf`,
+        );
       }
     }
     if (role === "output" && hostname === "") {
       throw new TypeError(`udp:// output needs a destination host: "${text}"`);
     }
-    return { kind: "udp", text, hostname, port, adapter, multicast: isMulticast(hostname) };
+    const multicast = isMulticast(hostname);
+    return { kind: "udp", text, hostname, port, adapter, multicast, rcvbuf, sndbuf };
   }
   if (scheme === "file") {
     let path: string;

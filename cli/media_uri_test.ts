@@ -39,6 +39,8 @@ test("parseMediaUri() parses udp:// for input and output", () => {
     port: 5000,
     adapter: undefined,
     multicast: false,
+    rcvbuf: undefined,
+    sndbuf: undefined,
   });
   const o = parseMediaUri("udp://127.0.0.1:5001?adapter=127.0.0.1", "output");
   assert.equal(o.kind === "udp" && o.adapter, "127.0.0.1");
@@ -90,4 +92,17 @@ test("parseMediaUri() takes srt-live-transmit's rendezvous URIs; the local port 
     /rendezvous needs a host/,
   );
   assert.throws(() => parseMediaUri("srt://1.2.3.4:9000?mode=peer", "input"), /rendezvous/);
+});
+
+test("parseMediaUri() takes srt-live-transmit's udp:// rcvbuf= and sndbuf=", () => {
+  const i = parseMediaUri("udp://127.0.0.1:5000?rcvbuf=4194304&adapter=127.0.0.1", "input");
+  assert.equal(i.kind === "udp" && i.rcvbuf, 4194304);
+  assert.equal(i.kind === "udp" && i.sndbuf, undefined);
+  const o = parseMediaUri("udp://127.0.0.1:5001?sndbuf=1048576&RCVBUF=65536", "output");
+  assert.equal(o.kind === "udp" && o.sndbuf, 1048576);
+  assert.equal(o.kind === "udp" && o.rcvbuf, 65536);
+  assert.throws(() => parseMediaUri("udp://:5000?rcvbuf=0", "input"), /rcvbuf=0/);
+  assert.throws(() => parseMediaUri("udp://:5000?rcvbuf=4M", "input"), RangeError);
+  assert.throws(() => parseMediaUri("udp://:5000?sndbuf=2147483648", "input"), RangeError);
+  assert.throws(() => parseMediaUri("udp://:5000?ttl=4", "input"), /rcvbuf, sndbuf/);
 });

@@ -106,6 +106,8 @@ export class SrtLink {
           port: u.port,
           localAddress: u.adapter,
           localPort: u.localPort,
+          udpReceiveBuffer: u.udpReceiveBuffer,
+          udpSendBuffer: u.udpSendBuffer,
         });
         if (this.#closed || this.#o.signal.aborted) {
           await s.close();
@@ -136,6 +138,8 @@ export class SrtLink {
         ...u.options,
         port: u.port,
         hostname: u.adapter ?? (u.host || undefined),
+        udpReceiveBuffer: u.udpReceiveBuffer,
+        udpSendBuffer: u.udpSendBuffer,
         accept: (req) => {
           if (this.#busy) {
             this.#o.log.info(

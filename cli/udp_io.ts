@@ -19,6 +19,14 @@ export interface UdpTarget {
   readonly adapter: string | undefined;
   /** Whether `hostname` is a multicast group. */
   readonly multicast: boolean;
+  /**
+   * Kernel receive buffer to ask for, bytes (`rcvbuf=`, as srt-live-transmit's `SO_RCVBUF`).
+   * Applied on Node and Bun (through `node:dgram` there); Deno keeps the OS default. Not
+   * applied to multicast inputs yet.
+   */
+  readonly rcvbuf?: number;
+  /** Kernel send buffer to ask for, bytes (`sndbuf=`, `SO_SNDBUF`). */
+  readonly sndbuf?: number;
 }
 
 function anyAddress(host: string): string {
@@ -59,6 +67,8 @@ export async function openUdpSource(label: string, u: UdpTarget): Promise<Source
     udp = await openUdp({
       hostname: u.adapter ?? (u.hostname || "0.0.0.0"),
       port: u.port,
+      receiveBufferBytes: u.rcvbuf,
+      sendBufferBytes: u.sndbuf,
       onMessage: (data) => queue.push(data),
     });
   } catch (e) {
@@ -86,6 +96,8 @@ export async function openUdpSink(label: string, u: UdpTarget): Promise<Sink> {
   const udp = await openUdp({
     hostname: u.adapter ?? anyAddress(u.hostname),
     port: 0,
+    receiveBufferBytes: u.rcvbuf,
+    sendBufferBytes: u.sndbuf,
     onMessage: () => {},
   });
   const to = { hostname: u.hostname, port: u.port };
