@@ -491,6 +491,11 @@ export class SrtConnection {
     return this.#crypto?.counters;
   }
 
+  /** The packet filter configuration the handshake agreed (`""` for none). */
+  get packetFilter(): string {
+    return this.#filterConfig;
+  }
+
   /** Whether payloads are encrypted in at least one direction. */
   get encrypted(): boolean {
     return this.#crypto !== undefined;

@@ -92,6 +92,8 @@ test("a listener without a filter takes the caller's; payload size is cut to 145
   assert.equal(pair.caller.payloadSize, 1316);
   assert.equal(pair.accepted!.payloadSize, 1316);
   assert.ok(pair.accepted!.stats(pair.sim.now).pktRcvFilterExtraTotal > 0);
+  assert.equal(pair.accepted!.packetFilter, "fec,cols:10,rows:5", "adopted from the caller");
+  assert.equal(pair.caller.packetFilter, pair.accepted!.packetFilter);
   assert.equal(
     resolveOptions({ packetFilter: "fec,cols:10", payloadSize: 1456 }).payloadSize,
     1452,
