@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DeadlineHeap } from "./_deadline_heap.ts";
 import { isControlPacket, packetDestSocketId } from "./data_packet.ts";
 import { HEADER_SIZE } from "./data_packet.ts";
 import { type ConnectionEvent, type PeerAddress, SrtConnection } from "./connection.ts";
@@ -73,6 +74,10 @@ export class SrtEndpoint {
   #listener: SrtListener | undefined;
   #conns = new Map<number, SrtConnection>();
   #active = new Set<SrtConnection>();
+  // Connection timers: each connection's earliest known deadline, and a heap of them, so that
+  // finding the next wake-up does not visit every connection for every datagram.
+  #deadline = new Map<SrtConnection, number>();
+  #timers = new DeadlineHeap<SrtConnection>();
   #events: EndpointEvent[] = [];
   #rdvs = new Map<string, RendezvousEntry>();
   #rdvFailures: RendezvousFailure[] = [];
@@ -259,13 +264,35 @@ export class SrtEndpoint {
         this.#afterRendezvous(now, r, undefined);
       }
     }
-    for (const conn of this.#conns.values()) {
+    this.#refreshActive();
+    for (let e = this.#timers.peek(); e && e.t <= now; e = this.#timers.peek()) {
+      this.#timers.pop();
+      const conn = e.item;
+      if (this.#deadline.get(conn) !== e.t) continue; // superseded by an earlier entry
+      this.#deadline.delete(conn);
       const t = conn.pollTimeout();
-      if (t !== undefined && t <= now) {
+      if (t === undefined) continue;
+      if (t <= now) {
         conn.handleTimeout(now);
         this.#active.add(conn);
-      }
+      } else this.#schedule(conn, t); // it moved later since: wait for it
     }
+  }
+
+  /** Records the current deadline of every connection touched since the last drain. */
+  #refreshActive(): void {
+    for (const conn of this.#active) {
+      const t = conn.pollTimeout();
+      if (t !== undefined) this.#schedule(conn, t);
+    }
+  }
+
+  #schedule(conn: SrtConnection, t: number): void {
+    const known = this.#deadline.get(conn);
+    // A later deadline keeps the earlier entry: it surfaces early and is rescheduled then.
+    if (known !== undefined && known <= t) return;
+    this.#deadline.set(conn, t);
+    this.#timers.push(t, conn);
   }
 
   /**
@@ -282,13 +309,17 @@ export class SrtEndpoint {
     for (const r of this.#rdvs.values()) {
       for (const d of r.rdv.takeOutput()) send(d, r.peer);
     }
+    this.#refreshActive();
     for (const conn of this.#active) {
       for (let d = conn.pollTransmit(); d; d = conn.pollTransmit()) send(d, conn.peer);
       if (deliver) { for (let p = conn.pollPayload(); p; p = conn.pollPayload()) deliver(conn, p); }
       for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
         this.#events.push({ connection: conn, event: e });
       }
-      if (conn.state === "closed") this.#conns.delete(conn.socketId);
+      if (conn.state === "closed") {
+        this.#conns.delete(conn.socketId);
+        this.#deadline.delete(conn);
+      }
     }
     this.#active.clear();
     for (const [key, r] of this.#rdvs) {
@@ -307,9 +338,13 @@ export class SrtEndpoint {
     for (const r of this.#rdvs.values()) {
       if (!r.conn && r.rdv.nextTimerUs < t) t = r.rdv.nextTimerUs;
     }
-    for (const conn of this.#conns.values()) {
-      const c = conn.pollTimeout();
-      if (c !== undefined && c < t) t = c;
+    this.#refreshActive();
+    for (let e = this.#timers.peek(); e; e = this.#timers.peek()) {
+      if (this.#deadline.get(e.item) === e.t) {
+        if (e.t < t) t = e.t;
+        break;
+      }
+      this.#timers.pop(); // superseded, or its connection is gone
     }
     return t === Infinity ? undefined : t;
   }
