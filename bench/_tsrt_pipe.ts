@@ -24,7 +24,7 @@
  */
 
 import process from "node:process";
-import { connect, listen, type SrtSocket } from "../mod.ts";
+import { connect, listen, parseSrtUri, type SrtSocket } from "../mod.ts";
 import { openUdp, type UdpAddress } from "../net/udp.ts";
 
 const LOOPBACK = "127.0.0.1";
@@ -75,6 +75,8 @@ async function caller(inPort: number, uri: string): Promise<void> {
   await openUdp({
     hostname: LOOPBACK,
     port: inPort,
+    // The URI's udp_rcvbuf= sizes the UDP input too, like srt-live-transmit's udp://?rcvbuf=.
+    receiveBufferBytes: parseSrtUri(uri).udpReceiveBuffer,
     onMessage: (data) => socket.send(data),
   });
   out({ event: "ready" });
