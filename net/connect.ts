@@ -4,12 +4,10 @@
  * @module
  */
 
-import { SrtEndpoint } from "../srt/endpoint.ts";
-import type { SrtError } from "../srt/errors.ts";
 import type { SrtOptions } from "../srt/options.ts";
 import { parseSrtUri } from "../srt/uri.ts";
-import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
-import { openUdp } from "./udp.ts";
+import { openOneConnection, targetFromUri } from "./_one_connection.ts";
+import type { SrtSocket } from "./srt_socket.ts";
 import { rendezvous } from "./rendezvous.ts";
 
 /** Options of {@linkcode connect}. */
@@ -59,59 +57,7 @@ export async function connect(target: string | ConnectOptions): Promise<SrtSocke
     if (uri.mode !== "caller") {
       throw new TypeError(`connect() needs a caller URI, got mode=${uri.mode}: use listen()`);
     }
-    opts = {
-      ...uri.options,
-      host: uri.host,
-      port: uri.port,
-      localAddress: uri.adapter,
-      localPort: uri.localPort,
-      udpReceiveBuffer: uri.udpReceiveBuffer,
-      udpSendBuffer: uri.udpSendBuffer,
-    };
+    opts = targetFromUri(uri);
   } else opts = target;
-  const {
-    host,
-    port,
-    localAddress,
-    localPort,
-    udpReceiveBuffer,
-    udpSendBuffer,
-    ...srtOptions
-  } = opts;
-  const v6 = host.includes(":");
-  const endpoint = new SrtEndpoint(cryptoRandomU32);
-  const ref: { driver?: EndpointDriver } = {};
-  const udp = await openUdp({
-    hostname: localAddress ?? (v6 ? "::" : "0.0.0.0"),
-    port: localPort ?? 0,
-    receiveBufferBytes: udpReceiveBuffer,
-    sendBufferBytes: udpSendBuffer,
-    onMessage: (data, from) => ref.driver?.receive(data, from),
-  });
-  let settle!: { ok: (s: SrtSocket) => void; fail: (e: unknown) => void };
-  const result = new Promise<SrtSocket>((ok, fail) => (settle = { ok, fail }));
-  let socket: SrtSocket | undefined;
-  const driver = new EndpointDriver(udp, endpoint, {
-    onConnected: (conn) => {
-      socket = new SrtSocket(driver, conn);
-      driver.sockets.set(conn, socket);
-      settle.ok(socket);
-    },
-    onClosed: (_conn, error: SrtError | undefined) => {
-      driver.stop();
-      void udp.close();
-      if (!socket) settle.fail(error);
-    },
-  });
-  ref.driver = driver;
-  try {
-    const now = nowUs();
-    endpoint.connect(now, { hostname: host, port }, srtOptions);
-    driver.flush(now);
-  } catch (e) {
-    driver.stop();
-    await udp.close();
-    throw e;
-  }
-  return result;
+  return await openOneConnection(opts, 0, (ep, now, peer, o) => ep.connect(now, peer, o));
 }

@@ -6,12 +6,10 @@
  * @module
  */
 
-import { SrtEndpoint } from "../srt/endpoint.ts";
-import type { SrtError } from "../srt/errors.ts";
 import type { SrtOptions } from "../srt/options.ts";
 import { parseSrtUri } from "../srt/uri.ts";
-import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
-import { openUdp } from "./udp.ts";
+import { openOneConnection, targetFromUri } from "./_one_connection.ts";
+import type { SrtSocket } from "./srt_socket.ts";
 
 /** Options of {@linkcode rendezvous}. */
 export interface RendezvousOptions extends SrtOptions {
@@ -59,67 +57,11 @@ export async function rendezvous(target: string | RendezvousOptions): Promise<Sr
     if (uri.mode !== "rendezvous") {
       throw new TypeError(`rendezvous() needs mode=rendezvous, got mode=${uri.mode}`);
     }
-    opts = {
-      ...uri.options,
-      host: uri.host,
-      port: uri.port,
-      localAddress: uri.adapter,
-      localPort: uri.localPort,
-      udpReceiveBuffer: uri.udpReceiveBuffer,
-      udpSendBuffer: uri.udpSendBuffer,
-    };
+    opts = targetFromUri(uri);
   } else opts = target;
-  const {
-    host,
-    port,
-    localAddress,
-    localPort,
-    udpReceiveBuffer,
-    udpSendBuffer,
-    ...srtOptions
-  } = opts;
-  const v6 = host.includes(":");
-  const endpoint = new SrtEndpoint(cryptoRandomU32);
-  const ref: { driver?: EndpointDriver } = {};
-  const udp = await openUdp({
-    hostname: localAddress ?? (v6 ? "::" : "0.0.0.0"),
-    port: localPort ?? port,
-    receiveBufferBytes: udpReceiveBuffer,
-    sendBufferBytes: udpSendBuffer,
-    onMessage: (data, from) => ref.driver?.receive(data, from),
-  });
-  let settle!: { ok: (s: SrtSocket) => void; fail: (e: unknown) => void };
-  const result = new Promise<SrtSocket>((ok, fail) => (settle = { ok, fail }));
-  let socket: SrtSocket | undefined;
-  const end = (): void => {
-    driver.stop();
-    void udp.close();
-  };
-  const driver = new EndpointDriver(udp, endpoint, {
-    onConnected: (conn) => {
-      socket = new SrtSocket(driver, conn);
-      driver.sockets.set(conn, socket);
-      settle.ok(socket);
-    },
-    onClosed: (_conn, error: SrtError | undefined) => {
-      end();
-      if (!socket) settle.fail(error);
-    },
-    onRendezvousFailed: (f) => {
-      // Let the rejection (if any) go out before the socket closes.
-      queueMicrotask(end);
-      settle.fail(f.error);
-    },
-  });
-  ref.driver = driver;
-  try {
-    const now = nowUs();
-    endpoint.rendezvous(now, { hostname: host, port }, srtOptions);
-    driver.flush(now);
-  } catch (e) {
-    driver.stop();
-    await udp.close();
-    throw e;
-  }
-  return result;
+  return await openOneConnection(
+    opts,
+    opts.port,
+    (ep, now, peer, o) => ep.rendezvous(now, peer, o),
+  );
 }
