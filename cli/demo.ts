@@ -12,6 +12,7 @@
  * @module
  */
 
+import { KmState } from "../crypto/km_state.ts";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import process from "node:process";
@@ -44,7 +45,7 @@ export interface DemoOptions {
 
 const DEMO_HELP = `Usage: deno task demo [options]   (or: bun cli/demo.ts [options])
 
-Streams tests/fixtures/av_h264_aac_3s.ts through a tsrt caller -> seeded lossy UDP relay ->
+Streams tests/fixtures/av_h264_aac_3s.ts, AES-128 encrypted, through a tsrt caller -> seeded lossy UDP relay ->
 tsrt listener on 127.0.0.1, paced by its PCR, and proves the output identical to the input.
 
 Options:
@@ -165,7 +166,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       formatBytes(fixture.length)
     } H.264/AAC MPEG-TS -> tsrt caller -> ` +
       `lossy relay (${o.lossPercent} % loss, ${o.delayMs} ms each way, seed ${o.seed}) -> ` +
-      `tsrt listener, latency ${latency} ms`,
+      `tsrt listener, latency ${latency} ms, AES-128`,
   );
   if (latency < 4 * rttMs) {
     print(`warning: latency ${latency} ms is below 4 x RTT (${4 * rttMs} ms): expect drops`);
@@ -179,8 +180,16 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const analyzer = new TsAnalyzer();
   const sink = checkingSink(analyzer);
   const port = await freeLoopbackPort();
+  // Encrypted as production streams should be: AES-128 with a passphrase made for this run.
+  const passphrase = Array.from(
+    crypto.getRandomValues(new Uint8Array(12)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
   const listener = new Relay({
-    input: parseMediaUri(`srt://127.0.0.1:${port}?mode=listener&latency=${latency}`, "input"),
+    input: parseMediaUri(
+      `srt://127.0.0.1:${port}?mode=listener&latency=${latency}&passphrase=${passphrase}`,
+      "input",
+    ),
     output: sink,
     log: { ...log, info: (m) => log.info(`listener: ${m}`) },
     signal: ac.signal,
@@ -195,7 +204,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const caller = new Relay({
     input: memorySource(input, DEFAULT_CHUNK),
     output: parseMediaUri(
-      `srt://127.0.0.1:${relay.address.port}?latency=${latency}`,
+      `srt://127.0.0.1:${relay.address.port}?latency=${latency}&passphrase=${passphrase}` +
+        `&pbkeylen=16`,
       "output",
     ),
     realtime: true,
@@ -270,6 +280,11 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       (recvStats?.pktRcvDropTotal ?? 0) === 0 ? "all recovered" : "not all recovered"
     }, ${recvStats?.pktRcvRetransTotal ?? 0} retransmissions received, ` +
     `${recvStats?.pktRcvDropTotal ?? 0} dropped as too late`,
+    `encryption: AES-128, key material ${
+      sendStats?.kmState === KmState.SECURED && recvStats?.kmState === KmState.SECURED
+        ? "SECURED on both sides"
+        : `caller ${sendStats?.kmState}, listener ${recvStats?.kmState}`
+    }, ${recvStats?.pktRcvUndecryptTotal ?? 0} undecryptable`,
     `input:  ${input.length} bytes  sha256 ${inputSha}`,
     `output: ${sink.bytes} bytes  sha256 ${outputSha}`,
     same

@@ -543,6 +543,7 @@ test("the demo proves output == input over a lossy link and exits 0", {
     assert.match(p.stdout, /input: {2}715904 bytes {2}sha256 d39b44c89f5c51ed/);
     assert.match(p.stdout, /output: 715904 bytes {2}sha256 d39b44c89f5c51ed/);
     assert.match(p.stdout, /IDENTICAL/);
+    assert.match(p.stdout, /encryption: AES-128, key material SECURED on both sides, 0 undecr/);
     const dropped = /link \(seed 3\): (\d+) of/.exec(p.stdout);
     assert.ok(dropped && Number(dropped[1]) > 0, "the relay dropped datagrams");
   } finally {
