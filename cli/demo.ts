@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { startLossyRelay } from "../net/lossy_relay.ts";
 import { openUdp } from "../net/udp.ts";
+import type { SrtSocket } from "../net/srt_socket.ts";
 import type { SrtStats } from "../srt/stats.ts";
 import { createLog } from "./_log.ts";
 import type { Sink, Source } from "./media_io.ts";
@@ -213,8 +214,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     signal: ac.signal,
   });
 
-  let sendStats: SrtStats | undefined;
-  let recvStats: SrtStats | undefined;
+  let sendStats: ReturnType<SrtSocket["stats"]> | undefined;
+  let recvStats: ReturnType<SrtSocket["stats"]> | undefined;
   let shownCodecs = "";
   const started = performance.now();
   let prev = { at: started, bytes: 0 };

@@ -10,7 +10,7 @@ import type { SrtStats } from "../srt/stats.ts";
 import type { Log } from "./_log.ts";
 import type { CliArgs } from "./args.ts";
 import type { Sink } from "./media_io.ts";
-import type { MediaUri } from "./media_uri.ts";
+import { type MediaUri, redactSecrets } from "./media_uri.ts";
 import { Relay } from "./relay.ts";
 import { StatsReporter } from "./stats_format.ts";
 import { StatusLine } from "./status_line.ts";
@@ -67,7 +67,7 @@ export async function runInspect(
   const doc = () => {
     const s = relay.srt?.stats() ?? lastSrt;
     return {
-      input: input.text,
+      input: redactSecrets(input.text),
       bytes: relay.bytes,
       srt: s ? reporter.record(s, performance.now()) : undefined,
       ts: analyzer.summary(),

@@ -136,3 +136,14 @@ export function parseMediaUri(text: string, role: "input" | "output"): MediaUri 
   if (text === "") throw new TypeError(`empty ${role} URI`);
   return { kind: "file", text, path: text };
 }
+
+/**
+ * A URI fit for logs: the values of `passphrase=` (and any other key naming a secret) are
+ * replaced by `***`.
+ *
+ * @param text a media URI as the user gave it
+ * @returns the same URI with secrets masked
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(/([?&](?:passphrase|password|secret|token)=)[^&]*/gi, "$1***");
+}

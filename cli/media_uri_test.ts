@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isMulticast, parseMediaUri, withPassphrase } from "./media_uri.ts";
+import { isMulticast, parseMediaUri, redactSecrets, withPassphrase } from "./media_uri.ts";
 
 test("parseMediaUri() parses srt:// callers and listeners with parseSrtUri()", () => {
   const c = parseMediaUri("srt://127.0.0.1:9000?latency=200&streamid=a", "output");
@@ -105,4 +105,13 @@ test("parseMediaUri() takes srt-live-transmit's udp:// rcvbuf= and sndbuf=", () 
   assert.throws(() => parseMediaUri("udp://:5000?rcvbuf=4M", "input"), RangeError);
   assert.throws(() => parseMediaUri("udp://:5000?sndbuf=2147483648", "input"), RangeError);
   assert.throws(() => parseMediaUri("udp://:5000?ttl=4", "input"), /rcvbuf, sndbuf/);
+});
+
+test("redactSecrets() masks passphrases in logged URIs", () => {
+  assert.equal(
+    redactSecrets("srt://h:1?latency=200&passphrase=my secret&pbkeylen=16"),
+    "srt://h:1?latency=200&passphrase=***&pbkeylen=16",
+  );
+  assert.equal(redactSecrets("srt://h:1?PASSPHRASE=x"), "srt://h:1?PASSPHRASE=***");
+  assert.equal(redactSecrets("udp://:5000"), "udp://:5000");
 });

@@ -11,7 +11,7 @@ import type { SrtSocket } from "../net/srt_socket.ts";
 import type { Log } from "./_log.ts";
 import { openFileSink, openFileSource, openStdinSource, openStdoutSink } from "./file_io.ts";
 import type { Sink, Source } from "./media_io.ts";
-import type { MediaUri } from "./media_uri.ts";
+import { type MediaUri, redactSecrets } from "./media_uri.ts";
 import { pace } from "./pcr_clock.ts";
 import { openSrtSink, openSrtSource } from "./srt_io.ts";
 import { openUdpSink, openUdpSource } from "./udp_io.ts";
@@ -112,7 +112,7 @@ export class Relay {
     }
     const source = this.source;
     const sink = this.sink;
-    o.log.info(`relaying ${source.label} -> ${sink.label}`);
+    o.log.info(`relaying ${redactSecrets(source.label)} -> ${redactSecrets(sink.label)}`);
     const timed = o.realtime &&
       (isSource(o.input) || o.input.kind === "file" || o.input.kind === "stdio");
     const chunks = timed
