@@ -106,7 +106,19 @@ const SETTERS: Record<string, Setter> = {
  */
 const UDP_BUFFER_KEYS = { udp_rcvbuf: "udpReceiveBuffer", udp_sndbuf: "udpSendBuffer" } as const;
 
-const ADDRESS_KEYS = new Set(["mode", "adapter", "port", ...Object.keys(UDP_BUFFER_KEYS)]);
+/**
+ * SRT buffer sizes in bytes, as libsrt takes them (`SRTO_RCVBUF`, `SRTO_SNDBUF`); tsrt sizes its
+ * buffers in packets of MSS - 28 bytes, as libsrt does internally.
+ */
+const SRT_BUFFER_KEYS = { rcvbuf: "receiveBufferPackets", sndbuf: "sendBufferPackets" } as const;
+
+const ADDRESS_KEYS = new Set([
+  "mode",
+  "adapter",
+  "port",
+  ...Object.keys(UDP_BUFFER_KEYS),
+  ...Object.keys(SRT_BUFFER_KEYS),
+]);
 
 /** The query keys {@linkcode parseSrtUri} understands. */
 export const SRT_URI_KEYS: readonly string[] = [...ADDRESS_KEYS, ...Object.keys(SETTERS)].sort();
@@ -146,6 +158,7 @@ export function parseSrtUri(uri: string): SrtUri {
   let adapter: string | undefined;
   let localPort: number | undefined;
   const buffers: { udpReceiveBuffer?: number; udpSendBuffer?: number } = {};
+  const srtBuffers: { receiveBufferPackets?: number; sendBufferPackets?: number } = {};
   for (const part of (m[3] ?? "").split("&")) {
     if (part === "") continue;
     const eq = part.indexOf("=");
@@ -159,6 +172,8 @@ export function parseSrtUri(uri: string): SrtUri {
     } else if (key === "adapter") adapter = value;
     else if (key === "port") {
       localPort = int(1, 65535, () => {})(options, value, key) ?? Number(value);
+    } else if (key === "rcvbuf" || key === "sndbuf") {
+      int(1, 0x7fffffff, (_o, n) => (srtBuffers[SRT_BUFFER_KEYS[key]] = n))(options, value, key);
     } else if (key === "udp_rcvbuf" || key === "udp_sndbuf") {
       int(1, 0x7fffffff, (_o, n) => (buffers[UDP_BUFFER_KEYS[key]] = n))(options, value, key);
     } else {
@@ -170,6 +185,11 @@ export function parseSrtUri(uri: string): SrtUri {
       }
       set(options, value, key);
     }
+  }
+  // Bytes to packets once the MSS is known (the keys may come in any order).
+  const packetBytes = (options.mss ?? 1500) - 28;
+  for (const [k, bytes] of Object.entries(srtBuffers)) {
+    options[k as keyof typeof srtBuffers] = Math.max(32, Math.ceil(bytes / packetBytes));
   }
   mode ??= host === "" ? "listener" : "caller";
   if (mode !== "listener" && host === "") {

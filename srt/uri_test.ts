@@ -28,3 +28,12 @@ test("parseSrtUri() rejects UDP sizes that are not 1..2^31-1 bytes", () => {
   assert.throws(() => parseSrtUri("srt://127.0.0.1:9000?udp_sndbuf=4MB"), TypeError);
   assert.throws(() => parseSrtUri("srt://127.0.0.1:9000?udp_sndbuf="), TypeError);
 });
+
+test("parseSrtUri() takes rcvbuf/sndbuf in bytes as libsrt does, sized in MSS - 28 packets", () => {
+  const u = parseSrtUri("srt://h:1?rcvbuf=12058624&sndbuf=1472&mss=1500");
+  assert.equal(u.options.receiveBufferPackets, 8192);
+  assert.equal(u.options.sendBufferPackets, 32, "at least 32 packets");
+  const v = parseSrtUri("srt://h:1?mss=1000&rcvbuf=972000");
+  assert.equal(v.options.receiveBufferPackets, 1000);
+  assert.throws(() => parseSrtUri("srt://h:1?rcvbuf=-1"), /rcvbuf/);
+});
