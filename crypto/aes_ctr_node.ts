@@ -19,10 +19,32 @@ import { assertKeyLength, type KeyLength } from "./key_length.ts";
 import { isBun, loadNodeCrypto, type NodeCipherLike, type NodeCryptoLike } from "./_node_crypto.ts";
 import type { PacketCipher } from "./packet_cipher.ts";
 
-/** How the `node:crypto` backend produces keystream. */
+/**
+ * How the `node:crypto` backend produces keystream.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createNodePacketCipher, type NodeCtrStrategy } from "@tsrt/tsrt/crypto";
+ * const strategy: NodeCtrStrategy = "ecb";
+ * const cipher = createNodePacketCipher(new Uint8Array(16), new Uint8Array(16), { strategy });
+ * assert.equal(cipher.backend, "node");
+ * ```
+ */
 export type NodeCtrStrategy = "ctr" | "ecb";
 
-/** Options for {@linkcode createNodePacketCipher}. */
+/**
+ * Options for {@linkcode createNodePacketCipher}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createNodePacketCipher, type NodePacketCipherOptions } from "@tsrt/tsrt/crypto";
+ * const options: NodePacketCipherOptions = { strategy: "ctr" };
+ * const cipher = createNodePacketCipher(new Uint8Array(32), new Uint8Array(16), options);
+ * assert.equal(cipher.keyLength, 32);
+ * ```
+ */
 export interface NodePacketCipherOptions {
   /** Keystream strategy; by default `"ctr"` under Bun and `"ecb"` elsewhere. */
   strategy?: NodeCtrStrategy;
@@ -141,6 +163,21 @@ class NodeEcbKeystreamCipher implements PacketCipher {
  * Tells whether the `node:crypto` backend can be used on this runtime.
  *
  * @returns `true` when `node:crypto` is available.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   createNoblePacketCipher,
+ *   createNodePacketCipher,
+ *   nodeCryptoAvailable,
+ * } from "@tsrt/tsrt/crypto";
+ * const sek = new Uint8Array(16);
+ * const salt = new Uint8Array(16);
+ * const cipher = nodeCryptoAvailable()
+ *   ? createNodePacketCipher(sek, salt)
+ *   : createNoblePacketCipher(sek, salt);
+ * cipher.encrypt(1, new Uint8Array(1316));
+ * ```
  */
 export function nodeCryptoAvailable(): boolean {
   return loadNodeCrypto() !== undefined;

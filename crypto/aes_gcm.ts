@@ -21,13 +21,49 @@ import { gcm } from "@noble/ciphers/aes.js";
 import { assertKeyLength, type KeyLength } from "./key_length.ts";
 import { loadNodeCrypto } from "./_node_crypto.ts";
 
-/** Length of the GCM authentication tag appended to each packet. */
+/**
+ * Length of the GCM authentication tag appended to each packet.
+ *
+ * @example
+ * ```ts
+ * import { GCM_TAG_LENGTH } from "@tsrt/tsrt/crypto";
+ * // An AES-GCM data packet: 16-byte SRT header, the payload, then the tag.
+ * const payload = new Uint8Array(1316);
+ * const packet = new Uint8Array(16 + payload.length + GCM_TAG_LENGTH);
+ * packet.set(payload, 16);
+ * ```
+ */
 export const GCM_TAG_LENGTH = 16;
-/** Length of the GCM IV. */
+/**
+ * Length of the GCM IV.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GCM_IV_LENGTH, writeGcmIv } from "@tsrt/tsrt/crypto";
+ * const iv = new Uint8Array(GCM_IV_LENGTH);
+ * writeGcmIv(iv, new Uint8Array(16), 1000);
+ * assert.equal(iv.length, 12);
+ * ```
+ */
 export const GCM_IV_LENGTH = 12;
 const HEADER = 16;
 
-/** A per-key AES-GCM cipher working on whole SRT data packets, in place. */
+/**
+ * A per-key AES-GCM cipher working on whole SRT data packets, in place.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createGcmPacketCipher, type GcmPacketCipher } from "@tsrt/tsrt/crypto";
+ * const cipher: GcmPacketCipher = createGcmPacketCipher(new Uint8Array(16), new Uint8Array(16));
+ * const packet = new Uint8Array(16 + 4 + 16); // header, payload, tag
+ * packet.set([1, 2, 3, 4], 16);
+ * cipher.seal(packet, 5);
+ * packet[17] ^= 1; // tampered in transit
+ * assert.equal(cipher.open(packet, 5), false);
+ * ```
+ */
 export interface GcmPacketCipher {
   /** The SEK length in bytes. */
   readonly keyLength: KeyLength;

@@ -10,7 +10,17 @@
 import { aeskw } from "@noble/ciphers/aes.js";
 import { assertKeyLength } from "./key_length.ts";
 
-/** Length of the integrity check value prepended by the key wrap. */
+/**
+ * Length of the integrity check value prepended by the key wrap.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AES_KW_ICV_LENGTH, aesKeyWrap } from "@tsrt/tsrt/crypto";
+ * const wrapped = aesKeyWrap(new Uint8Array(16), new Uint8Array(32));
+ * assert.equal(wrapped.length, 32 + AES_KW_ICV_LENGTH);
+ * ```
+ */
 export const AES_KW_ICV_LENGTH = 8;
 
 /**
@@ -50,6 +60,16 @@ export function aesKeyWrap(kek: Uint8Array, keyData: Uint8Array): Uint8Array {
  * @returns The key data, or `undefined` when the integrity check fails
  *   (wrong KEK, that is a wrong passphrase, or corrupted data).
  * @throws {RangeError} On a bad KEK or wrapped length.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { aesKeyUnwrap, aesKeyWrap } from "@tsrt/tsrt/crypto";
+ * const wrapped = aesKeyWrap(new Uint8Array(16).fill(7), new Uint8Array(16).fill(9));
+ * assert.deepEqual(aesKeyUnwrap(new Uint8Array(16).fill(7), wrapped), new Uint8Array(16).fill(9));
+ * // The wrong KEK fails the integrity check.
+ * assert.equal(aesKeyUnwrap(new Uint8Array(16).fill(8), wrapped), undefined);
+ * ```
  */
 export function aesKeyUnwrap(kek: Uint8Array, wrapped: Uint8Array): Uint8Array | undefined {
   assertKeyLength(kek.length, "KEK");

@@ -8,7 +8,18 @@ import { createNoblePacketCipher } from "./aes_ctr_noble.ts";
 import { createNodePacketCipher, nodeCryptoAvailable } from "./aes_ctr_node.ts";
 import type { PacketCipher } from "./packet_cipher.ts";
 
-/** Options for {@linkcode createPacketCipher}. */
+/**
+ * Options for {@linkcode createPacketCipher}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPacketCipher, type PacketCipherOptions } from "@tsrt/tsrt/crypto";
+ * const options: PacketCipherOptions = { backend: "noble" };
+ * const cipher = createPacketCipher(new Uint8Array(24), new Uint8Array(16), options);
+ * assert.equal(cipher.backend, "noble");
+ * ```
+ */
 export interface PacketCipherOptions {
   /**
    * `"node"` uses `node:crypto` (fastest on Deno and Bun), `"noble"` the

@@ -17,9 +17,30 @@
  * @module
  */
 
-/** AES block size in bytes. */
+/**
+ * AES block size in bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AES_BLOCK_SIZE } from "@tsrt/tsrt/crypto";
+ * // A 1316-byte payload takes 83 AES blocks of keystream.
+ * assert.equal(Math.ceil(1316 / AES_BLOCK_SIZE), 83);
+ * ```
+ */
 export const AES_BLOCK_SIZE = 16;
-/** Largest SRT packet sequence number (31 bits). */
+/**
+ * Largest SRT packet sequence number (31 bits).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPacketCipher, MAX_SEQ } from "@tsrt/tsrt/crypto";
+ * const cipher = createPacketCipher(new Uint8Array(16), new Uint8Array(16));
+ * cipher.encrypt(MAX_SEQ, new Uint8Array(188)); // the last sequence number before wrap
+ * assert.throws(() => cipher.encrypt(MAX_SEQ + 1, new Uint8Array(188)), RangeError);
+ * ```
+ */
 export const MAX_SEQ = 0x7fffffff;
 /** Largest payload a 16-bit block counter can cover without wrapping: 65536 blocks. */
 export const MAX_CTR_PAYLOAD = 65536 * AES_BLOCK_SIZE;

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** An AES key length in bytes accepted by SRT: AES-128, AES-192 or AES-256. */
+/**
+ * An AES key length in bytes accepted by SRT: AES-128, AES-192 or AES-256.
+ *
+ * @example
+ * ```ts
+ * import { createKeyMaterial, type KeyLength } from "@tsrt/tsrt/crypto";
+ * const keyLength: KeyLength = 32; // AES-256, pbkeylen=32
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * createKeyMaterial({ passphrase: "a long shared secret", keyLength, rng });
+ * ```
+ */
 export type KeyLength = 16 | 24 | 32;
 
 /**

@@ -32,11 +32,41 @@ import { AES_KW_ICV_LENGTH } from "./aes_kw.ts";
 import { isKeyLength, type KeyLength } from "./key_length.ts";
 import { KM_SALT_LENGTH } from "./pbkdf2.ts";
 
-/** Length of the fixed KM header before the salt. */
+/**
+ * Length of the fixed KM header before the salt.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, KM_HEADER_LENGTH } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const km = createKeyMaterial({ passphrase: "a long shared secret", keyLength: 16, rng });
+ * // The salt follows the fixed header.
+ * assert.deepEqual(km.message.subarray(KM_HEADER_LENGTH, KM_HEADER_LENGTH + 16), km.salt);
+ * ```
+ */
 export const KM_HEADER_LENGTH = 16;
-/** Longest valid KM message in bytes (104): header, salt, ICV and two 32-byte keys. */
+/**
+ * Longest valid KM message in bytes (104): header, salt, ICV and two 32-byte keys.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyFlags, keyMaterialLength, KM_MAX_LENGTH } from "@tsrt/tsrt/crypto";
+ * assert.equal(keyMaterialLength(32, KeyFlags.BOTH), KM_MAX_LENGTH);
+ * ```
+ */
 export const KM_MAX_LENGTH: number = KM_HEADER_LENGTH + KM_SALT_LENGTH + AES_KW_ICV_LENGTH + 2 * 32;
-/** Shortest valid KM message in bytes (56): header, salt, ICV and one 16-byte key. */
+/**
+ * Shortest valid KM message in bytes (56): header, salt, ICV and one 16-byte key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyFlags, keyMaterialLength, KM_MIN_LENGTH } from "@tsrt/tsrt/crypto";
+ * assert.equal(keyMaterialLength(16, KeyFlags.EVEN), KM_MIN_LENGTH);
+ * ```
+ */
 export const KM_MIN_LENGTH: number = KM_HEADER_LENGTH + KM_SALT_LENGTH + AES_KW_ICV_LENGTH + 16;
 /** The KM version field value. */
 export const KM_VERSION = 1;
@@ -44,10 +74,36 @@ export const KM_VERSION = 1;
 export const KM_PACKET_TYPE = 2;
 /** The KM signature, "HAI" as a PnP vendor id. */
 export const KM_SIGN = 0x2029;
-/** Stream encapsulation value used by SRT (MPEG-TS over SRT). */
+/**
+ * Stream encapsulation value used by SRT (MPEG-TS over SRT).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, decodeKeyMaterial, KM_SE_SRT, KmError } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const km = createKeyMaterial({ passphrase: "a long shared secret", keyLength: 16, rng });
+ * const msg = decodeKeyMaterial(km.message);
+ * assert.ok(!(msg instanceof KmError));
+ * assert.equal(msg.se, KM_SE_SRT);
+ * ```
+ */
 export const KM_SE_SRT = 2;
 
-/** Which keys a KM message (or a data packet's KK bits) refers to. */
+/**
+ * Which keys a KM message (or a data packet's KK bits) refers to.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, KeyFlags } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * // Both keys, as a sender announces them before a key refresh.
+ * const passphrase = "a long shared secret";
+ * const km = createKeyMaterial({ passphrase, keyLength: 16, kk: KeyFlags.BOTH, rng });
+ * assert.ok(km.evenKey && km.oddKey);
+ * ```
+ */
 export const KeyFlags = {
   /** The even key only. */
   EVEN: 1,
@@ -56,30 +112,105 @@ export const KeyFlags = {
   /** Both keys, even first. */
   BOTH: 3,
 } as const;
-/** One of the {@linkcode KeyFlags} values. */
+/**
+ * One of the {@linkcode KeyFlags} values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyFlags } from "@tsrt/tsrt/crypto";
+ * const kk: KeyFlags = KeyFlags.ODD;
+ * assert.equal(kk, 2);
+ * ```
+ */
 export type KeyFlags = typeof KeyFlags[keyof typeof KeyFlags];
 
-/** Cipher field values. */
+/**
+ * Cipher field values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, KmCipher } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const passphrase = "a long shared secret";
+ * const km = createKeyMaterial({ passphrase, keyLength: 16, cipher: KmCipher.AES_GCM, rng });
+ * assert.equal(km.cipher, KmCipher.AES_GCM);
+ * ```
+ */
 export const KmCipher = {
   /** AES in counter mode (every libsrt version). */
   AES_CTR: 2,
   /** AES-GCM (libsrt ≥ 1.5.2 built with the AEAD preview). */
   AES_GCM: 4,
 } as const;
-/** One of the {@linkcode KmCipher} values. */
+/**
+ * One of the {@linkcode KmCipher} values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KmCipher } from "@tsrt/tsrt/crypto";
+ * const cipher: KmCipher = KmCipher.AES_CTR;
+ * assert.equal(cipher, 2);
+ * ```
+ */
 export type KmCipher = typeof KmCipher[keyof typeof KmCipher];
 
-/** Auth field values. */
+/**
+ * Auth field values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, decodeKeyMaterial, KmAuth, KmError } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const km = createKeyMaterial({ passphrase: "a long shared secret", keyLength: 16, rng });
+ * const msg = decodeKeyMaterial(km.message);
+ * assert.ok(!(msg instanceof KmError));
+ * assert.equal(msg.auth, KmAuth.NONE); // AES-CTR carries no tag
+ * ```
+ */
 export const KmAuth = {
   /** No message authentication (AES-CTR). */
   NONE: 0,
   /** AES-GCM tag (goes with cipher AES-GCM). */
   AES_GCM: 1,
 } as const;
-/** One of the {@linkcode KmAuth} values. */
+/**
+ * One of the {@linkcode KmAuth} values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KmAuth } from "@tsrt/tsrt/crypto";
+ * const auth: KmAuth = KmAuth.AES_GCM;
+ * assert.equal(auth, 1);
+ * ```
+ */
 export type KmAuth = typeof KmAuth[keyof typeof KmAuth];
 
-/** A decoded Key Material message. Byte fields are copies, not views of the input. */
+/**
+ * A decoded Key Material message. Byte fields are copies, not views of the input.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   decodeKeyMaterial,
+ *   encodeKeyMaterial,
+ *   type KeyMaterialMessage,
+ *   KmError,
+ * } from "@tsrt/tsrt/crypto";
+ * const msg: KeyMaterialMessage = {
+ *   kk: 1, keki: 0, cipher: 2, auth: 0, se: 2,
+ *   salt: new Uint8Array(16), keyLength: 16, wrappedKeys: new Uint8Array(24),
+ * };
+ * const decoded = decodeKeyMaterial(encodeKeyMaterial(msg));
+ * assert.ok(!(decoded instanceof KmError));
+ * assert.equal(decoded.keyLength, 16);
+ * ```
+ */
 export interface KeyMaterialMessage {
   /** Which wrapped keys are present. */
   readonly kk: KeyFlags;
@@ -99,7 +230,18 @@ export interface KeyMaterialMessage {
   readonly wrappedKeys: Uint8Array;
 }
 
-/** Why a KM message was rejected. */
+/**
+ * Why a KM message was rejected.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeKeyMaterial, KmError, type KmErrorCode } from "@tsrt/tsrt/crypto";
+ * const r = decodeKeyMaterial(new Uint8Array(200));
+ * const code: KmErrorCode | undefined = r instanceof KmError ? r.code : undefined;
+ * assert.equal(code, "TOO_LONG");
+ * ```
+ */
 export type KmErrorCode =
   | "TOO_SHORT"
   | "TOO_LONG"
@@ -113,7 +255,21 @@ export type KmErrorCode =
   | "LENGTH_MISMATCH"
   | "BAD_SECRET";
 
-/** A malformed, unsupported or undecryptable Key Material message. */
+/**
+ * A malformed, unsupported or undecryptable Key Material message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, KmError, openKeyMaterial } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const km = createKeyMaterial({ passphrase: "the sender's secret", keyLength: 16, rng });
+ * const r = openKeyMaterial(km.message, "another passphrase");
+ * assert.ok(!r.ok);
+ * assert.ok(r.error instanceof KmError);
+ * assert.equal(r.error.code, "BAD_SECRET");
+ * ```
+ */
 export class KmError extends Error {
   /** Machine-readable reason. */
   readonly code: KmErrorCode;
@@ -148,6 +304,14 @@ export function keyCount(kk: KeyFlags): 1 | 2 {
  * @param keyLength The SEK length.
  * @param kk The key flags.
  * @returns The message length in bytes (56..104).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyFlags, keyMaterialLength } from "@tsrt/tsrt/crypto";
+ * assert.equal(keyMaterialLength(16, KeyFlags.EVEN), 56);
+ * assert.equal(keyMaterialLength(32, KeyFlags.BOTH), 104);
+ * ```
  */
 export function keyMaterialLength(keyLength: KeyLength, kk: KeyFlags): number {
   return KM_HEADER_LENGTH + KM_SALT_LENGTH + AES_KW_ICV_LENGTH + keyCount(kk) * keyLength;

@@ -23,10 +23,33 @@ import { assertKeyLength, type KeyLength } from "./key_length.ts";
 import { KmState } from "./km_state.ts";
 import { deriveKek, KM_SALT_LENGTH, passphraseBytes } from "./pbkdf2.ts";
 
-/** A source of cryptographically secure random bytes, e.g. `crypto.getRandomValues`-based. */
+/**
+ * A source of cryptographically secure random bytes, e.g. `crypto.getRandomValues`-based.
+ *
+ * @example
+ * ```ts
+ * import { createKeyMaterial, type RandomBytes } from "@tsrt/tsrt/crypto";
+ * const rng: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
+ * createKeyMaterial({ passphrase: "a long shared secret", keyLength: 16, rng });
+ * ```
+ */
 export type RandomBytes = (n: number) => Uint8Array;
 
-/** Options for {@linkcode createKeyMaterial}. */
+/**
+ * Options for {@linkcode createKeyMaterial}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, type CreateKeyMaterialOptions } from "@tsrt/tsrt/crypto";
+ * const options: CreateKeyMaterialOptions = {
+ *   passphrase: "a long shared secret",
+ *   keyLength: 24,
+ *   rng: (n) => crypto.getRandomValues(new Uint8Array(n)),
+ * };
+ * assert.equal(createKeyMaterial(options).evenKey?.length, 24);
+ * ```
+ */
 export interface CreateKeyMaterialOptions {
   /** The shared passphrase, 10..80 bytes once UTF-8 encoded. */
   passphrase: string | Uint8Array;
@@ -40,7 +63,21 @@ export interface CreateKeyMaterialOptions {
   rng: RandomBytes;
 }
 
-/** Key material in the clear, plus its encoded KM message. */
+/**
+ * Key material in the clear, plus its encoded KM message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, type KeyMaterial } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const passphrase = "a long shared secret";
+ * const km: KeyMaterial = createKeyMaterial({ passphrase, keyLength: 16, rng });
+ * assert.equal(km.salt.length, 16);
+ * assert.equal(km.oddKey, undefined); // even key only by default
+ * assert.equal(km.message.length, 56);
+ * ```
+ */
 export interface KeyMaterial {
   /** Which keys are present. */
   readonly kk: KeyFlags;
@@ -58,7 +95,18 @@ export interface KeyMaterial {
   readonly message: Uint8Array;
 }
 
-/** Result of {@linkcode openKeyMaterial}: the key material, or why it failed. */
+/**
+ * Result of {@linkcode openKeyMaterial}: the key material, or why it failed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KmState, type OpenKeyMaterialResult, openKeyMaterial } from "@tsrt/tsrt/crypto";
+ * const r: OpenKeyMaterialResult = openKeyMaterial(new Uint8Array(56), "a long shared secret");
+ * assert.ok(!r.ok);
+ * assert.equal(r.state, KmState.NOSECRET); // malformed message
+ * ```
+ */
 export type OpenKeyMaterialResult =
   | { readonly ok: true; readonly keyMaterial: KeyMaterial }
   | {
@@ -141,6 +189,20 @@ export function createKeyMaterial(options: CreateKeyMaterialOptions): KeyMateria
  *   `state` is BADSECRET for a wrong passphrase, BADCRYPTOMODE for an
  *   unsupported cipher and NOSECRET for any other malformed message (libsrt's mapping).
  * @throws {RangeError} Only for a bad local passphrase (a programming error).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, KmState, openKeyMaterial } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const km = createKeyMaterial({ passphrase: "a long shared secret", keyLength: 16, rng });
+ * const good = openKeyMaterial(km.message, "a long shared secret");
+ * assert.ok(good.ok);
+ * assert.deepEqual(good.keyMaterial.evenKey, km.evenKey);
+ * const bad = openKeyMaterial(km.message, "not the same secret");
+ * assert.ok(!bad.ok);
+ * assert.equal(bad.state, KmState.BADSECRET);
+ * ```
  */
 export function openKeyMaterial(
   kmBytes: Uint8Array,

@@ -6,7 +6,18 @@
  * @module
  */
 
-/** Key-material exchange states, numbered as on the wire. */
+/**
+ * Key-material exchange states, numbered as on the wire.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KmState } from "@tsrt/tsrt/crypto";
+ * // A caller's stats().kmState after a successful encrypted handshake:
+ * const kmState: number = 2;
+ * assert.equal(kmState, KmState.SECURED);
+ * ```
+ */
 export const KmState = {
   /** No encryption on this side. */
   UNSECURED: 0,
@@ -22,5 +33,17 @@ export const KmState = {
   BADCRYPTOMODE: 5,
 } as const;
 
-/** One of the {@linkcode KmState} values. */
+/**
+ * One of the {@linkcode KmState} values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KmState } from "@tsrt/tsrt/crypto";
+ * function describe(state: KmState): string {
+ *   return state === KmState.BADSECRET ? "wrong passphrase" : "ok";
+ * }
+ * assert.equal(describe(KmState.BADSECRET), "wrong passphrase");
+ * ```
+ */
 export type KmState = typeof KmState[keyof typeof KmState];

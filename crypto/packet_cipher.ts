@@ -6,7 +6,18 @@
 
 import type { KeyLength } from "./key_length.ts";
 
-/** Names of the available AES-CTR implementations. */
+/**
+ * Names of the available AES-CTR implementations.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CipherBackendName, createPacketCipher } from "@tsrt/tsrt/crypto";
+ * const cipher = createPacketCipher(new Uint8Array(16), new Uint8Array(16));
+ * const backend: CipherBackendName = cipher.backend;
+ * assert.ok(backend === "node" || backend === "noble");
+ * ```
+ */
 export type CipherBackendName = "node" | "noble";
 
 /**
@@ -15,6 +26,18 @@ export type CipherBackendName = "node" | "noble";
  *
  * AES-CTR is symmetric, so `encrypt` and `decrypt` do the same thing; both
  * exist so call sites read naturally.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPacketCipher, type PacketCipher } from "@tsrt/tsrt/crypto";
+ * const cipher: PacketCipher = createPacketCipher(new Uint8Array(16), new Uint8Array(16));
+ * const payload = new Uint8Array(1316).fill(0x47);
+ * cipher.encrypt(100, payload);
+ * assert.notEqual(payload[0], 0x47);
+ * cipher.decrypt(100, payload);
+ * assert.equal(payload[0], 0x47);
+ * ```
  */
 export interface PacketCipher {
   /** The SEK length in bytes. */

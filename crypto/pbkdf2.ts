@@ -10,15 +10,68 @@ import { pbkdf2 } from "@noble/hashes/pbkdf2.js";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { assertKeyLength, type KeyLength } from "./key_length.ts";
 
-/** PBKDF2 iteration count used by libsrt (`HAICRYPT_PBKDF2_ITER_CNT`). */
+/**
+ * PBKDF2 iteration count used by libsrt (`HAICRYPT_PBKDF2_ITER_CNT`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { deriveKek, PBKDF2_ITERATIONS, pbkdf2HmacSha1 } from "@tsrt/tsrt/crypto";
+ * const salt = new Uint8Array(16).fill(3);
+ * // deriveKek() is PBKDF2 over the salt's last 8 bytes with libsrt's iteration count.
+ * assert.deepEqual(
+ *   deriveKek("a long shared secret", salt, 16),
+ *   pbkdf2HmacSha1("a long shared secret", salt.subarray(8), PBKDF2_ITERATIONS, 16),
+ * );
+ * ```
+ */
 export const PBKDF2_ITERATIONS = 2048;
-/** Number of trailing salt bytes fed to PBKDF2 (`HAICRYPT_PBKDF2_SALT_LEN`). */
+/**
+ * Number of trailing salt bytes fed to PBKDF2 (`HAICRYPT_PBKDF2_SALT_LEN`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KM_SALT_LENGTH, PBKDF2_SALT_LENGTH } from "@tsrt/tsrt/crypto";
+ * // PBKDF2 uses the last 8 of the 16 salt bytes.
+ * assert.equal(KM_SALT_LENGTH - PBKDF2_SALT_LENGTH, 8);
+ * ```
+ */
 export const PBKDF2_SALT_LENGTH = 8;
-/** Shortest passphrase libsrt accepts, in bytes. */
+/**
+ * Shortest passphrase libsrt accepts, in bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PASSPHRASE_MIN_LENGTH, passphraseBytes } from "@tsrt/tsrt/crypto";
+ * assert.throws(() => passphraseBytes("x".repeat(PASSPHRASE_MIN_LENGTH - 1)), RangeError);
+ * ```
+ */
 export const PASSPHRASE_MIN_LENGTH = 10;
-/** Longest passphrase libsrt accepts, in bytes (`HAICRYPT_SECRET_MAX_SZ`). */
+/**
+ * Longest passphrase libsrt accepts, in bytes (`HAICRYPT_SECRET_MAX_SZ`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PASSPHRASE_MAX_LENGTH, passphraseBytes } from "@tsrt/tsrt/crypto";
+ * assert.equal(passphraseBytes("x".repeat(PASSPHRASE_MAX_LENGTH)).length, 80);
+ * ```
+ */
 export const PASSPHRASE_MAX_LENGTH = 80;
-/** Length of the salt carried in a Key Material message. */
+/**
+ * Length of the salt carried in a Key Material message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createKeyMaterial, KM_SALT_LENGTH } from "@tsrt/tsrt/crypto";
+ * const rng = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+ * const km = createKeyMaterial({ passphrase: "a long shared secret", keyLength: 16, rng });
+ * assert.equal(km.salt.length, KM_SALT_LENGTH);
+ * ```
+ */
 export const KM_SALT_LENGTH = 16;
 
 const encoder = new TextEncoder();
@@ -62,6 +115,14 @@ export function pbkdf2HmacSha1(
  * @param passphrase The passphrase, as a string or raw bytes.
  * @returns The passphrase bytes.
  * @throws {RangeError} If the passphrase is shorter than 10 or longer than 80 bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { passphraseBytes } from "@tsrt/tsrt/crypto";
+ * assert.equal(passphraseBytes("pässphrase").length, 11); // UTF-8 bytes, not characters
+ * assert.throws(() => passphraseBytes("short"), RangeError);
+ * ```
  */
 export function passphraseBytes(passphrase: string | Uint8Array): Uint8Array {
   const bytes = typeof passphrase === "string" ? encoder.encode(passphrase) : passphrase;
