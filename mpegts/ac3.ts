@@ -41,7 +41,19 @@ const BITRATES = [
 ];
 const ACMOD_CHANNELS = [2, 1, 2, 3, 3, 4, 4, 5];
 
-/** Decoded sync frame header. */
+/**
+ * Decoded sync frame header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Ac3Header, parseAc3Header } from "@tsrt/tsrt/mpegts";
+ * const bytes = new Uint8Array([0x0b, 0x77, 0x8c, 0xb5, 0x10, 0x40, 0x43]);
+ * const h: Ac3Header | null = parseAc3Header(bytes, 0);
+ * assert.equal(h?.enhanced, false);
+ * assert.equal(h?.frameLength, 512);
+ * ```
+ */
 export interface Ac3Header {
   /** true for E-AC-3 */
   enhanced: boolean;
@@ -63,6 +75,22 @@ export interface Ac3Header {
  * @param b bytes
  * @param off offset of the 0x0B77 sync word
  * @returns the header, or null when invalid
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAc3Header } from "@tsrt/tsrt/mpegts";
+ * // The first 7 bytes of an E-AC-3 5.1 sync frame.
+ * const h = parseAc3Header(new Uint8Array([0x0b, 0x77, 0x01, 0x7f, 0x3f, 0x87, 0xc0]), 0);
+ * assert.deepEqual(h, {
+ *   enhanced: true,
+ *   bsid: 16,
+ *   sampleRate: 48000,
+ *   channels: 6,
+ *   frameLength: 768,
+ *   samples: 1536,
+ * });
+ * ```
  */
 export function parseAc3Header(b: Uint8Array, off: number): Ac3Header | null {
   if (off + 7 > b.length || b[off] !== 0x0b || b[off + 1] !== 0x77) return null;
@@ -121,6 +149,19 @@ export function parseAc3Header(b: Uint8Array, off: number): Ac3Header | null {
  *
  * @param data PES payload
  * @returns frames in order
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitAc3Frames } from "@tsrt/tsrt/mpegts";
+ * // Two 512-byte AC-3 frames back to back, as a PES payload carries them.
+ * const frame = new Uint8Array(512);
+ * frame.set([0x0b, 0x77, 0x8c, 0xb5, 0x10, 0x40, 0x43]);
+ * const payload = new Uint8Array(1024);
+ * payload.set(frame, 0);
+ * payload.set(frame, 512);
+ * assert.deepEqual(splitAc3Frames(payload).map((f) => f.offset), [0, 512]);
+ * ```
  */
 export function splitAc3Frames(data: Uint8Array): AudioFrame[] {
   const out: AudioFrame[] = [];

@@ -14,7 +14,17 @@
 
 import type { AudioFrame } from "./audio_frame.ts";
 
-/** Sampling rates by sampling_frequency_index (ISO/IEC 14496-3 Table 1.18). */
+/**
+ * Sampling rates by sampling_frequency_index (ISO/IEC 14496-3 Table 1.18).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AAC_SAMPLE_RATES } from "@tsrt/tsrt/mpegts";
+ * assert.equal(AAC_SAMPLE_RATES[3], 48000); // sampling_frequency_index 3
+ * assert.equal(AAC_SAMPLE_RATES.indexOf(44100), 4);
+ * ```
+ */
 export const AAC_SAMPLE_RATES: readonly number[] = [
   96000,
   88200,
@@ -31,7 +41,21 @@ export const AAC_SAMPLE_RATES: readonly number[] = [
   7350,
 ];
 
-/** Decoded ADTS header. */
+/**
+ * Decoded ADTS header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AdtsHeader, parseAdtsHeader } from "@tsrt/tsrt/mpegts";
+ * const h: AdtsHeader | null = parseAdtsHeader(
+ *   new Uint8Array([0xff, 0xf1, 0x4c, 0x80, 0x27, 0x1f, 0xfc]),
+ *   0,
+ * );
+ * assert.equal(h?.objectType, 2); // AAC-LC
+ * assert.equal(h?.headerLength, 7); // no CRC
+ * ```
+ */
 export interface AdtsHeader {
   /** audioObjectType (profile + 1; 2 = AAC-LC) */
   objectType: number;
@@ -53,6 +77,18 @@ export interface AdtsHeader {
  * @param b bytes
  * @param off offset of the syncword
  * @returns the header, or null when there is no valid header there
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAdtsHeader } from "@tsrt/tsrt/mpegts";
+ * // An AAC-LC 48 kHz stereo header of a 312-byte frame.
+ * const h = parseAdtsHeader(new Uint8Array([0xff, 0xf1, 0x4c, 0x80, 0x27, 0x1f, 0xfc]), 0);
+ * assert.equal(h?.sampleRate, 48000);
+ * assert.equal(h?.channels, 2);
+ * assert.equal(h?.frameLength, 312);
+ * assert.equal(parseAdtsHeader(new Uint8Array(7), 0), null);
+ * ```
  */
 export function parseAdtsHeader(b: Uint8Array, off: number): AdtsHeader | null {
   if (off + 7 > b.length || b[off] !== 0xff || (b[off + 1] & 0xf6) !== 0xf0) return null;
@@ -76,6 +112,17 @@ export function parseAdtsHeader(b: Uint8Array, off: number): AdtsHeader | null {
  *
  * @param data PES payload
  * @returns frames in order (a truncated last frame is left out)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitAdtsFrames } from "@tsrt/tsrt/mpegts";
+ * const payload = new Uint8Array(624);
+ * for (const at of [0, 312]) payload.set([0xff, 0xf1, 0x4c, 0x80, 0x27, 0x1f, 0xfc], at);
+ * const frames = splitAdtsFrames(payload);
+ * assert.equal(frames.length, 2);
+ * assert.equal(frames[1].samples, 1024);
+ * ```
  */
 export function splitAdtsFrames(data: Uint8Array): AudioFrame[] {
   const out: AudioFrame[] = [];

@@ -45,7 +45,19 @@ import { parseSpliceInfo, type SpliceInfo } from "./scte35.ts";
 import { SectionAssembler } from "./section_assembler.ts";
 import { type Codec, codecKind, detectCodec, type StreamKind } from "./stream_type.ts";
 
-/** Kinds of problems the demuxer reports. */
+/**
+ * Kinds of problems the demuxer reports.
+ *
+ * @example
+ * ```ts
+ * import { TsDemuxer, type TsErrorKind } from "@tsrt/tsrt/mpegts";
+ * const errors = new Map<TsErrorKind, number>();
+ * const demux = new TsDemuxer();
+ * demux.on((ev) => {
+ *   if (ev.type === "error") errors.set(ev.kind, (errors.get(ev.kind) ?? 0) + 1);
+ * });
+ * ```
+ */
 export type TsErrorKind =
   | "sync_byte"
   | "continuity"
@@ -57,7 +69,21 @@ export type TsErrorKind =
   | "adaptation_field"
   | "table_id";
 
-/** An elementary stream announced by a PMT, with the detected codec. */
+/**
+ * An elementary stream announced by a PMT, with the detected codec.
+ *
+ * @example
+ * ```ts
+ * import { type StreamInfo, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const demux = new TsDemuxer();
+ * demux.on((ev) => {
+ *   if (ev.type !== "pmt") return;
+ *   for (const s of ev.streams as StreamInfo[]) {
+ *     console.log(`PID ${s.pid} ${s.kind} ${s.codec} ${s.language ?? ""}`);
+ *   }
+ * });
+ * ```
+ */
 export interface StreamInfo {
   /** elementary PID */
   pid: number;
@@ -75,7 +101,26 @@ export interface StreamInfo {
   descriptors: Descriptor[];
 }
 
-/** Events emitted by {@link TsDemuxer}; `time` is the caller time of the push. */
+/**
+ * Events emitted by {@link TsDemuxer}; `time` is the caller time of the push.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DemuxEvent, TS_PACKET_SIZE, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * // One packet carrying a PAT: program 1 with its PMT on PID 0x1000.
+ * const packet = new Uint8Array(TS_PACKET_SIZE).fill(0xff);
+ * packet.set([0x47, 0x40, 0x00, 0x10, 0x00]);
+ * packet.set([0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00, 0x00, 0x01, 0xf0, 0x00], 5);
+ * packet.set([0x2a, 0xb1, 0x04, 0xb2], 17); // CRC_32
+ * const events: DemuxEvent[] = [];
+ * const demux = new TsDemuxer();
+ * demux.on((ev) => events.push(ev));
+ * demux.push(packet, 0);
+ * demux.flush();
+ * assert.deepEqual(events.map((e) => e.type), ["sync", "section", "pat"]);
+ * ```
+ */
 export type DemuxEvent =
   | { type: "sync"; time: number; locked: boolean; packetSize: number; garbageBytes: number }
   | { type: "error"; time: number; kind: TsErrorKind; pid: number; message: string }
@@ -105,10 +150,38 @@ export type DemuxEvent =
   | { type: "pes"; time: number; pes: PesPacket }
   | { type: "scte35"; time: number; pid: number; splice: SpliceInfo };
 
-/** Receives demuxer events. */
+/**
+ * Receives demuxer events.
+ *
+ * @example
+ * ```ts
+ * import { type DemuxListener, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const logPcr: DemuxListener = (ev) => {
+ *   if (ev.type === "pcr") console.log(ev.pid, ev.pcr / 27_000_000, ev.discontinuity);
+ * };
+ * const demux = new TsDemuxer();
+ * const off = demux.on(logPcr);
+ * off(); // stop listening
+ * ```
+ */
 export type DemuxListener = (event: DemuxEvent) => void;
 
-/** Running totals kept by the demuxer. */
+/**
+ * Running totals kept by the demuxer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DemuxCounters, TS_PACKET_SIZE, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const demux = new TsDemuxer();
+ * const nulls = new Uint8Array(3 * TS_PACKET_SIZE);
+ * for (let i = 0; i < 3; i++) nulls.set([0x47, 0x1f, 0xff, 0x10], i * TS_PACKET_SIZE);
+ * demux.push(nulls, 0);
+ * const c: DemuxCounters = demux.counters;
+ * assert.equal(c.packets, 3);
+ * assert.equal(c.nullPackets, 3);
+ * ```
+ */
 export interface DemuxCounters {
   /** bytes pushed */
   bytes: number;
@@ -138,7 +211,18 @@ export interface DemuxCounters {
   garbageBytes: number;
 }
 
-/** Options for {@link TsDemuxer}. */
+/**
+ * Options for {@link TsDemuxer}.
+ *
+ * @example
+ * ```ts
+ * import { TsDemuxer, type TsDemuxerOptions } from "@tsrt/tsrt/mpegts";
+ * // Lock after 5 sync bytes in a row instead of 3, for a noisy input.
+ * const options: TsDemuxerOptions = { syncConfirm: 5 };
+ * const demux = new TsDemuxer(options);
+ * demux.push(new Uint8Array(1316), performance.now());
+ * ```
+ */
 export interface TsDemuxerOptions {
   /** consecutive sync bytes needed to lock (default 3) */
   syncConfirm?: number;

@@ -20,7 +20,19 @@
  * @module
  */
 
-/** One descriptor: raw bytes plus the decoded form for the known tags. */
+/**
+ * One descriptor: raw bytes plus the decoded form for the known tags.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Descriptor, parseDescriptors } from "@tsrt/tsrt/mpegts";
+ * // An ISO 639 language descriptor: "eng", audio type 0.
+ * const [d]: Descriptor[] = parseDescriptors(new Uint8Array([0x0a, 4, 0x65, 0x6e, 0x67, 0]), 0, 6);
+ * assert.equal(d.tag, 0x0a);
+ * assert.equal(d.data.length, 4);
+ * ```
+ */
 export interface Descriptor {
   /** descriptor_tag */
   tag: number;
@@ -30,7 +42,18 @@ export interface Descriptor {
   decoded?: DecodedDescriptor;
 }
 
-/** Decoded descriptors. */
+/**
+ * Decoded descriptors.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DecodedDescriptor, parseDescriptors } from "@tsrt/tsrt/mpegts";
+ * const [d] = parseDescriptors(new Uint8Array([0x0a, 4, 0x65, 0x6e, 0x67, 0]), 0, 6);
+ * const decoded: DecodedDescriptor | undefined = d.decoded;
+ * assert.deepEqual(decoded, { kind: "language", entries: [{ language: "eng", audioType: 0 }] });
+ * ```
+ */
 export type DecodedDescriptor =
   | { kind: "registration"; formatIdentifier: string }
   | { kind: "language"; entries: Array<{ language: string; audioType: number }> }
@@ -70,15 +93,67 @@ export type DecodedDescriptor =
   | { kind: "service"; serviceType: number; providerName: string; serviceName: string }
   | { kind: "metadata"; formatIdentifier: string; applicationFormat: number };
 
-/** Tag of the registration descriptor. */
+/**
+ * Tag of the registration descriptor.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDescriptors, TAG_REGISTRATION } from "@tsrt/tsrt/mpegts";
+ * const [d] = parseDescriptors(new Uint8Array([0x05, 4, 0x4b, 0x4c, 0x56, 0x41]), 0, 6);
+ * assert.equal(d.tag, TAG_REGISTRATION);
+ * ```
+ */
 export const TAG_REGISTRATION: number = 0x05;
-/** Tag of the ISO 639 language descriptor. */
+/**
+ * Tag of the ISO 639 language descriptor.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDescriptors, TAG_LANGUAGE } from "@tsrt/tsrt/mpegts";
+ * const list = parseDescriptors(new Uint8Array([0x0a, 4, 0x66, 0x72, 0x61, 0]), 0, 6);
+ * assert.ok(list.some((d) => d.tag === TAG_LANGUAGE));
+ * ```
+ */
 export const TAG_LANGUAGE: number = 0x0a;
-/** Tag of the DVB AC-3 descriptor. */
+/**
+ * Tag of the DVB AC-3 descriptor.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detectCodec, TAG_AC3 } from "@tsrt/tsrt/mpegts";
+ * // DVB signals AC-3 as private PES (0x06) with an AC-3 descriptor.
+ * const ac3 = { tag: TAG_AC3, data: new Uint8Array([0x00]) };
+ * assert.equal(detectCodec(0x06, [ac3]), "ac3");
+ * ```
+ */
 export const TAG_AC3: number = 0x6a;
-/** Tag of the DVB enhanced AC-3 descriptor. */
+/**
+ * Tag of the DVB enhanced AC-3 descriptor.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detectCodec, TAG_EAC3 } from "@tsrt/tsrt/mpegts";
+ * const eac3 = { tag: TAG_EAC3, data: new Uint8Array([0x00]) };
+ * assert.equal(detectCodec(0x06, [eac3]), "eac3");
+ * ```
+ */
 export const TAG_EAC3: number = 0x7a;
-/** Tag of the DVB extension descriptor. */
+/**
+ * Tag of the DVB extension descriptor.
+ *
+ * @example
+ * ```ts
+ * import { type Descriptor, TAG_EXTENSION } from "@tsrt/tsrt/mpegts";
+ * function extensionTags(descriptors: Descriptor[]): number[] {
+ *   return descriptors.filter((d) => d.tag === TAG_EXTENSION).map((d) => d.data[0]);
+ * }
+ * console.log(extensionTags([]));
+ * ```
+ */
 export const TAG_EXTENSION: number = 0x7f;
 
 /**
@@ -88,6 +163,13 @@ export const TAG_EXTENSION: number = 0x7f;
  * @param start first byte
  * @param end one past the last byte
  * @returns the string
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { latin1 } from "@tsrt/tsrt/mpegts";
+ * assert.equal(latin1(new Uint8Array([0x48, 0x45, 0x56, 0x43]), 0, 4), "HEVC");
+ * ```
  */
 export function latin1(b: Uint8Array, start: number, end: number): string {
   let s = "";
@@ -101,6 +183,15 @@ export function latin1(b: Uint8Array, start: number, end: number): string {
  *
  * @param b bytes of the text field
  * @returns the decoded string
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dvbText } from "@tsrt/tsrt/mpegts";
+ * assert.equal(dvbText(new TextEncoder().encode("News 24")), "News 24");
+ * // Selector byte 0x15: the rest is UTF-8.
+ * assert.equal(dvbText(new Uint8Array([0x15, 0xc3, 0xa9, 0x74, 0xc3, 0xa9])), "été");
+ * ```
  */
 export function dvbText(b: Uint8Array): string {
   if (b.length === 0) return "";
@@ -231,6 +322,15 @@ export function parseDescriptors(buf: Uint8Array, start: number, end: number): D
  *
  * @param descriptors a parsed loop
  * @returns the 4CC, or undefined
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDescriptors, registrationOf } from "@tsrt/tsrt/mpegts";
+ * const d = parseDescriptors(new Uint8Array([0x05, 4, 0x48, 0x45, 0x56, 0x43]), 0, 6);
+ * assert.equal(registrationOf(d), "HEVC");
+ * assert.equal(registrationOf([]), undefined);
+ * ```
  */
 export function registrationOf(descriptors: Descriptor[]): string | undefined {
   for (const d of descriptors) {

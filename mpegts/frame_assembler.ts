@@ -33,6 +33,18 @@ import { type Codec, codecKind, sniffCodec, type StreamKind } from "./stream_typ
 /**
  * A demultiplexed frame. `data` is never written to again by the toolkit (it is a view into
  * a slab shared with neighbouring frames of the same PID), so it may be kept as is.
+ *
+ * @example
+ * ```ts
+ * import { FrameAssembler, type Frame, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const keyframes: Frame[] = [];
+ * const demux = new TsDemuxer();
+ * new FrameAssembler({
+ *   onFrame: (f) => {
+ *     if (f.kind === "video" && f.keyframe) keyframes.push({ ...f, data: f.data.slice() });
+ *   },
+ * }).attach(demux);
+ * ```
  */
 export interface Frame {
   /** elementary PID */
@@ -55,7 +67,24 @@ export interface Frame {
   damaged?: boolean;
 }
 
-/** Stream parameters learnt from the bitstream. */
+/**
+ * Stream parameters learnt from the bitstream.
+ *
+ * @example
+ * ```ts
+ * import { FrameAssembler, type StreamParams, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const demux = new TsDemuxer();
+ * const frames = new FrameAssembler({
+ *   onFrame: () => {},
+ *   onEvent: (ev) => {
+ *     if (ev.type !== "stream-params") return;
+ *     const p: StreamParams = ev.params;
+ *     console.log(ev.pid, p.codec, p.width, p.height, p.frameRate, p.sampleRate);
+ *   },
+ * });
+ * frames.attach(demux);
+ * ```
+ */
 export interface StreamParams {
   /** codec (refined, e.g. mp2 -> mp3) */
   codec: Codec;
@@ -75,7 +104,21 @@ export interface StreamParams {
   channels?: number;
 }
 
-/** Events from the assembler besides frames. */
+/**
+ * Events from the assembler besides frames.
+ *
+ * @example
+ * ```ts
+ * import { FrameAssembler, type FrameAssemblerEvent, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * function describe(ev: FrameAssemblerEvent): string {
+ *   return ev.type === "program"
+ *     ? `program ${ev.programNumber} ${ev.change}: ${ev.streams.length} streams`
+ *     : `PID ${ev.pid}: ${ev.params.codec}`;
+ * }
+ * new FrameAssembler({ onFrame: () => {}, onEvent: (ev) => console.log(describe(ev)) })
+ *   .attach(new TsDemuxer());
+ * ```
+ */
 export type FrameAssemblerEvent =
   | {
     type: "program";
@@ -89,7 +132,19 @@ export type FrameAssemblerEvent =
   }
   | { type: "stream-params"; pid: number; params: StreamParams; time: number };
 
-/** Options for {@link FrameAssembler}. */
+/**
+ * Options for {@link FrameAssembler}.
+ *
+ * @example
+ * ```ts
+ * import { FrameAssembler, type FrameAssemblerOptions, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const options: FrameAssemblerOptions = {
+ *   onFrame: (f) => console.log(f.pid, f.codec, f.pts),
+ *   keepDamaged: false, // drop frames of PES packets that lost data
+ * };
+ * new FrameAssembler(options).attach(new TsDemuxer());
+ * ```
+ */
 export interface FrameAssemblerOptions {
   /** receives frames */
   onFrame: (frame: Frame) => void;

@@ -20,7 +20,23 @@
 import { BitReader } from "./_bit_reader.ts";
 import { nextNalStart, unescapeRbsp } from "./nal.ts";
 
-/** Parameters read from an H.264 SPS. */
+/**
+ * Parameters read from an H.264 SPS.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type H264Sps, parseH264Sps } from "@tsrt/tsrt/mpegts";
+ * const sps: H264Sps | null = parseH264Sps(
+ *   new Uint8Array([
+ *     0x67, 0x64, 0x00, 0x1e, 0xac, 0xd9, 0x40, 0xa0, 0x2f, 0xf9, 0x70, 0x11, 0x00, 0x00,
+ *     0x03, 0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x0f, 0x16, 0x2d, 0x96,
+ *   ]),
+ * );
+ * assert.equal(sps?.levelIdc, 30); // level 3.0
+ * assert.equal(sps?.chromaFormatIdc, 1); // 4:2:0
+ * ```
+ */
 export interface H264Sps {
   /** profile_idc */
   profileIdc: number;
@@ -55,6 +71,23 @@ function skipScalingList(r: BitReader, size: number): void {
  *
  * @param nal the NAL unit, emulation-prevention bytes still in place
  * @returns the parameters, or null when the SPS is truncated or malformed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseH264Sps } from "@tsrt/tsrt/mpegts";
+ * // The SPS NAL unit (header byte 0x67, no start code) of a 640x360 30 fps High profile stream.
+ * const sps = parseH264Sps(
+ *   new Uint8Array([
+ *     0x67, 0x64, 0x00, 0x1e, 0xac, 0xd9, 0x40, 0xa0, 0x2f, 0xf9, 0x70, 0x11, 0x00, 0x00,
+ *     0x03, 0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x0f, 0x16, 0x2d, 0x96,
+ *   ]),
+ * );
+ * assert.equal(sps?.profileIdc, 100);
+ * assert.equal(sps?.width, 640);
+ * assert.equal(sps?.height, 360);
+ * assert.equal(sps?.frameRate, 30);
+ * ```
  */
 export function parseH264Sps(nal: Uint8Array): H264Sps | null {
   if (nal.length < 4 || (nal[0] & 0x1f) !== 7) return null;
@@ -140,6 +173,22 @@ export function parseH264Sps(nal: Uint8Array): H264Sps | null {
  *
  * @param sps a parsed SPS
  * @returns e.g. "High", "Main", "Constrained Baseline"
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h264ProfileName, type H264Sps } from "@tsrt/tsrt/mpegts";
+ * const sps: H264Sps = {
+ *   profileIdc: 66,
+ *   constraintFlags: 0x40, // constraint_set1_flag
+ *   levelIdc: 31,
+ *   chromaFormatIdc: 1,
+ *   bitDepth: 8,
+ *   width: 1280,
+ *   height: 720,
+ * };
+ * assert.equal(h264ProfileName(sps), "Constrained Baseline");
+ * ```
  */
 export function h264ProfileName(sps: H264Sps): string {
   switch (sps.profileIdc) {
@@ -161,7 +210,20 @@ export function h264ProfileName(sps: H264Sps): string {
   return `profile ${sps.profileIdc}`;
 }
 
-/** What an access unit contains. */
+/**
+ * What an access unit contains.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AccessUnitInfo, inspectH264AccessUnit } from "@tsrt/tsrt/mpegts";
+ * // Access unit delimiter, then a non-IDR slice.
+ * const au = new Uint8Array([0, 0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x41, 0x9a]);
+ * const info: AccessUnitInfo = inspectH264AccessUnit(au);
+ * assert.equal(info.keyframe, false);
+ * assert.equal(info.sps, undefined);
+ * ```
+ */
 export interface AccessUnitInfo {
   /** an IDR (H.264) or IRAP (H.265) picture is present */
   keyframe: boolean;
@@ -178,6 +240,18 @@ export interface AccessUnitInfo {
  *
  * @param au Annex B bytes of one access unit
  * @returns keyframe flag, SPS and NAL types
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inspectH264AccessUnit } from "@tsrt/tsrt/mpegts";
+ * // AUD, SPS (truncated here), IDR slice.
+ * const au = new Uint8Array([0, 0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x67, 0x64, 0, 0, 1, 0x65, 0x88]);
+ * const info = inspectH264AccessUnit(au);
+ * assert.equal(info.keyframe, true);
+ * assert.deepEqual(info.nalTypes, [9, 7, 5]);
+ * assert.deepEqual([...info.sps!], [0x67, 0x64]);
+ * ```
  */
 export function inspectH264AccessUnit(au: Uint8Array): AccessUnitInfo {
   const info: AccessUnitInfo = { keyframe: false, nalTypes: [] };

@@ -24,7 +24,25 @@ import { BitReader } from "./_bit_reader.ts";
 import type { AccessUnitInfo } from "./h264.ts";
 import { nextNalStart, unescapeRbsp } from "./nal.ts";
 
-/** Parameters read from an H.265 SPS. */
+/**
+ * Parameters read from an H.265 SPS.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h265ProfileName, type H265Sps } from "@tsrt/tsrt/mpegts";
+ * const sps: H265Sps = {
+ *   profileIdc: 2,
+ *   tier: 0,
+ *   levelIdc: 123, // level 4.1
+ *   chromaFormatIdc: 1,
+ *   bitDepth: 10,
+ *   width: 1920,
+ *   height: 1080,
+ * };
+ * assert.equal(h265ProfileName(sps), "Main 10");
+ * ```
+ */
 export interface H265Sps {
   /** general_profile_idc (1 Main, 2 Main 10, ...) */
   profileIdc: number;
@@ -73,6 +91,25 @@ function skipProfileTierLevel(r: BitReader, maxSubLayersMinus1: number): {
  *
  * @param nal the NAL unit, emulation-prevention bytes still in place
  * @returns the parameters, or null when truncated
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseH265Sps } from "@tsrt/tsrt/mpegts";
+ * // The SPS NAL unit (type 33, no start code) of a 320x180 25 fps Main profile stream.
+ * const sps = parseH265Sps(
+ *   new Uint8Array([
+ *     0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00, 0x03, 0x00,
+ *     0x00, 0x03, 0x00, 0x3c, 0xa0, 0x0a, 0x08, 0x0c, 0x1f, 0x3e, 0x5b, 0xa4, 0xa4, 0xc2,
+ *     0xf0, 0x16, 0x80, 0x80, 0x00, 0x00, 0x03, 0x00, 0x80, 0x00, 0x00, 0x0c, 0x84,
+ *   ]),
+ * );
+ * assert.equal(sps?.profileIdc, 1);
+ * assert.equal(sps?.levelIdc, 60); // level 2
+ * assert.equal(sps?.width, 320);
+ * assert.equal(sps?.height, 180);
+ * assert.equal(sps?.frameRate, 25);
+ * ```
  */
 export function parseH265Sps(nal: Uint8Array): H265Sps | null {
   if (nal.length < 4 || ((nal[0] >> 1) & 0x3f) !== 33) return null;
@@ -202,6 +239,19 @@ function readVuiFrameRate(r: BitReader, maxSub: number): number | undefined {
  *
  * @param nal VPS NAL unit (type 32), header included
  * @returns time_scale / num_units_in_tick, or undefined
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseH265VpsFrameRate } from "@tsrt/tsrt/mpegts";
+ * // This VPS has no vps_timing_info, so the frame rate comes from the SPS VUI instead.
+ * const vps = new Uint8Array([
+ *   0x40, 0x01, 0x0c, 0x01, 0xff, 0xff, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00,
+ *   0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0xba, 0x02, 0x40,
+ * ]);
+ * assert.equal(parseH265VpsFrameRate(vps), undefined);
+ * assert.equal(parseH265VpsFrameRate(new Uint8Array([0x42, 0x01, 0, 0])), undefined); // not a VPS
+ * ```
  */
 export function parseH265VpsFrameRate(nal: Uint8Array): number | undefined {
   if (nal.length < 4 || ((nal[0] >> 1) & 0x3f) !== 32) return undefined;
@@ -230,6 +280,22 @@ export function parseH265VpsFrameRate(nal: Uint8Array): number | undefined {
  *
  * @param sps a parsed SPS
  * @returns e.g. "Main", "Main 10"
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { h265ProfileName, type H265Sps } from "@tsrt/tsrt/mpegts";
+ * const main: H265Sps = {
+ *   profileIdc: 1,
+ *   tier: 0,
+ *   levelIdc: 93,
+ *   chromaFormatIdc: 1,
+ *   bitDepth: 8,
+ *   width: 1280,
+ *   height: 720,
+ * };
+ * assert.equal(h265ProfileName(main), "Main");
+ * ```
  */
 export function h265ProfileName(sps: H265Sps): string {
   switch (sps.profileIdc) {
@@ -245,7 +311,20 @@ export function h265ProfileName(sps: H265Sps): string {
   return `profile ${sps.profileIdc}`;
 }
 
-/** {@link AccessUnitInfo} plus the VPS of an H.265 unit. */
+/**
+ * {@link AccessUnitInfo} plus the VPS of an H.265 unit.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type H265AccessUnitInfo, inspectH265AccessUnit } from "@tsrt/tsrt/mpegts";
+ * // A trailing picture (TRAIL_R, type 1) alone.
+ * const au = new Uint8Array([0, 0, 1, 0x02, 0x01, 0xd0]);
+ * const info: H265AccessUnitInfo = inspectH265AccessUnit(au);
+ * assert.equal(info.keyframe, false);
+ * assert.equal(info.vps, undefined);
+ * ```
+ */
 export interface H265AccessUnitInfo extends AccessUnitInfo {
   /** VPS NAL unit, if any (view) */
   vps?: Uint8Array;
@@ -258,6 +337,20 @@ export interface H265AccessUnitInfo extends AccessUnitInfo {
  *
  * @param au Annex B bytes of one access unit
  * @returns keyframe flag, VPS/SPS and NAL types
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inspectH265AccessUnit } from "@tsrt/tsrt/mpegts";
+ * // AUD (35), VPS (32, truncated here), IDR_W_RADL slice (19).
+ * const au = new Uint8Array([
+ *   0, 0, 0, 1, 0x46, 0x01, 0x50, 0, 0, 1, 0x40, 0x01, 0x0c, 0, 0, 1, 0x26, 0x01, 0xaf,
+ * ]);
+ * const info = inspectH265AccessUnit(au);
+ * assert.equal(info.keyframe, true);
+ * assert.deepEqual(info.nalTypes, [35, 32, 19]);
+ * assert.equal(info.vps?.length, 3);
+ * ```
  */
 export function inspectH265AccessUnit(au: Uint8Array): H265AccessUnitInfo {
   const info: H265AccessUnitInfo = { keyframe: false, nalTypes: [] };

@@ -17,7 +17,22 @@ import { BitReader } from "./_bit_reader.ts";
 import { AAC_SAMPLE_RATES } from "./adts.ts";
 import type { AudioFrame } from "./audio_frame.ts";
 
-/** Stream configuration carried in a StreamMuxConfig. */
+/**
+ * Stream configuration carried in a StreamMuxConfig.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type LatmConfig, splitLoasFrames } from "@tsrt/tsrt/mpegts";
+ * // Frames that reuse the stream mux config need the one from an earlier frame.
+ * let config: LatmConfig | null = null;
+ * const first = new Uint8Array([
+ *   0x56, 0xe0, 0x09, 0x20, 0x00, 0x11, 0x90, 0x1f, 0xe6, 0xf9, 0x09, 0x50,
+ * ]);
+ * config = splitLoasFrames(first, config).config;
+ * assert.deepEqual(config, { objectType: 2, sampleRate: 48000, channels: 2 });
+ * ```
+ */
 export interface LatmConfig {
   /** audioObjectType */
   objectType: number;
@@ -38,6 +53,17 @@ function latmValue(r: BitReader): number {
  * @param b bytes
  * @param off offset of the LOAS sync word
  * @returns the config, or null when the frame reuses the previous config or is malformed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseLatmConfig } from "@tsrt/tsrt/mpegts";
+ * // The start of a LOAS frame whose StreamMuxConfig announces AAC-LC 48 kHz stereo.
+ * const loas = new Uint8Array([
+ *   0x56, 0xe0, 0xe6, 0x20, 0x00, 0x11, 0x90, 0x1f, 0xe6, 0xf9, 0x09, 0x50,
+ * ]);
+ * assert.deepEqual(parseLatmConfig(loas, 0), { objectType: 2, sampleRate: 48000, channels: 2 });
+ * ```
  */
 export function parseLatmConfig(b: Uint8Array, off: number): LatmConfig | null {
   if (off + 3 > b.length || b[off] !== 0x56 || (b[off + 1] & 0xe0) !== 0xe0) return null;
@@ -64,6 +90,19 @@ export function parseLatmConfig(b: Uint8Array, off: number): LatmConfig | null {
  * @param data PES payload
  * @param config last known configuration (frames without one inherit it)
  * @returns frames and the configuration in force after them
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitLoasFrames } from "@tsrt/tsrt/mpegts";
+ * const loas = new Uint8Array([
+ *   0x56, 0xe0, 0x09, 0x20, 0x00, 0x11, 0x90, 0x1f, 0xe6, 0xf9, 0x09, 0x50,
+ * ]);
+ * const { frames, config } = splitLoasFrames(loas, null);
+ * assert.equal(frames.length, 1);
+ * assert.equal(frames[0].length, 12);
+ * assert.equal(config?.sampleRate, 48000);
+ * ```
  */
 export function splitLoasFrames(
   data: Uint8Array,

@@ -26,7 +26,18 @@
 import type { DemuxEvent, TsDemuxer } from "./demuxer.ts";
 import { PCR_HZ } from "./packet.ts";
 
-/** TR 101 290 indicator names (priority 1 and 2). */
+/**
+ * TR 101 290 indicator names (priority 1 and 2).
+ *
+ * @example
+ * ```ts
+ * import { TsDemuxer, TsMonitor, type Tr101290Indicator } from "@tsrt/tsrt/mpegts";
+ * const monitor = new TsMonitor(new TsDemuxer());
+ * const watched: Tr101290Indicator[] = ["TS_sync_loss", "PAT_error_2", "Continuity_count_error"];
+ * const total = watched.reduce((n, i) => n + monitor.counts[i], 0);
+ * console.log(`priority 1 errors: ${total}`);
+ * ```
+ */
 export type Tr101290Indicator =
   | "TS_sync_loss"
   | "Sync_byte_error"
@@ -56,7 +67,25 @@ const PRIORITY: Record<Tr101290Indicator, 1 | 2> = {
   CAT_error: 2,
 };
 
-/** One indicator occurrence. */
+/**
+ * One indicator occurrence.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MonitorEvent, TsDemuxer, TsMonitor } from "@tsrt/tsrt/mpegts";
+ * const events: MonitorEvent[] = [];
+ * const demux = new TsDemuxer();
+ * const monitor = new TsMonitor(demux, { onEvent: (e) => events.push(e) });
+ * const nulls = new Uint8Array(7 * 188); // stuffing only, so no PAT
+ * for (let i = 0; i < 7; i++) nulls.set([0x47, 0x1f, 0xff, 0x10 | i], i * 188);
+ * demux.push(nulls, 0);
+ * monitor.check(1000);
+ * const patMissing = events.find((e) => e.indicator === "PAT_error_2");
+ * assert.equal(patMissing?.priority, 1);
+ * assert.equal(patMissing?.severity, "error");
+ * ```
+ */
 export interface MonitorEvent {
   /** the indicator */
   indicator: Tr101290Indicator;
@@ -72,7 +101,18 @@ export interface MonitorEvent {
   message: string;
 }
 
-/** Thresholds, all in milliseconds. */
+/**
+ * Thresholds, all in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { type MonitorOptions, TsDemuxer, TsMonitor } from "@tsrt/tsrt/mpegts";
+ * // ISO/IEC 13818-1's 100 ms PCR interval instead of DVB's 40 ms, and a 2 s bitrate window.
+ * const options: MonitorOptions = { pcrRepetitionMs: 100, bitrateWindowMs: 2000 };
+ * const monitor = new TsMonitor(new TsDemuxer(), options);
+ * monitor.check(performance.now());
+ * ```
+ */
 export interface MonitorOptions {
   /** 1.3a, default 500 */
   patIntervalMs?: number;
@@ -110,7 +150,9 @@ const PCR_WRAP = 8589934592 * 300;
  * import { TsMonitor } from "./monitor.ts";
  * const demux = new TsDemuxer();
  * const mon = new TsMonitor(demux, { onEvent: (e) => console.log(e.indicator, e.pid) });
- * demux.push(new Uint8Array(1316), 0);
+ * const nulls = new Uint8Array(7 * 188); // stuffing only, so no PAT
+ * for (let i = 0; i < 7; i++) nulls.set([0x47, 0x1f, 0xff, 0x10 | i], i * 188);
+ * demux.push(nulls, 0);
  * mon.check(1000);
  * mon.counts.PAT_error_2; // 1: no PAT for a second
  * ```

@@ -25,7 +25,19 @@ const BR_V2 = [
 ];
 const SR = [44100, 48000, 32000];
 
-/** Decoded MPEG audio header. */
+/**
+ * Decoded MPEG audio header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MpegAudioHeader, parseMpegAudioHeader } from "@tsrt/tsrt/mpegts";
+ * const bytes = new Uint8Array([0xff, 0xfb, 0x50, 0x64]);
+ * const h: MpegAudioHeader | null = parseMpegAudioHeader(bytes, 0);
+ * assert.equal(h?.layer, 3);
+ * assert.equal(h?.samples, 1152);
+ * ```
+ */
 export interface MpegAudioHeader {
   /** 1, 2 or 3 */
   layer: number;
@@ -49,6 +61,18 @@ export interface MpegAudioHeader {
  * @param b bytes
  * @param off offset of the sync word
  * @returns the header, or null
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseMpegAudioHeader } from "@tsrt/tsrt/mpegts";
+ * // MPEG-1 Layer III, 64 kbit/s, 44.1 kHz, joint stereo.
+ * const h = parseMpegAudioHeader(new Uint8Array([0xff, 0xfb, 0x50, 0x64]), 0);
+ * assert.equal(h?.version, 1);
+ * assert.equal(h?.bitrate, 64);
+ * assert.equal(h?.sampleRate, 44100);
+ * assert.equal(h?.frameLength, 208);
+ * ```
  */
 export function parseMpegAudioHeader(b: Uint8Array, off: number): MpegAudioHeader | null {
   if (off + 4 > b.length || b[off] !== 0xff || (b[off + 1] & 0xe0) !== 0xe0) return null;
@@ -89,6 +113,17 @@ export function parseMpegAudioHeader(b: Uint8Array, off: number): MpegAudioHeade
  *
  * @param data PES payload
  * @returns frames and the layer of the first one (0 when none)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitMpegAudioFrames } from "@tsrt/tsrt/mpegts";
+ * const payload = new Uint8Array(416);
+ * for (const at of [0, 208]) payload.set([0xff, 0xfb, 0x50, 0x64], at);
+ * const { frames, layer } = splitMpegAudioFrames(payload);
+ * assert.equal(layer, 3); // the codec is mp3, not mp2
+ * assert.equal(frames.length, 2);
+ * ```
  */
 export function splitMpegAudioFrames(data: Uint8Array): { frames: AudioFrame[]; layer: number } {
   const frames: AudioFrame[] = [];

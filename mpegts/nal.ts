@@ -10,7 +10,28 @@
  * @module
  */
 
-/** Position of one NAL unit inside a buffer (start code excluded). */
+/**
+ * Position of one NAL unit inside a buffer (start code excluded).
+ *
+ * @example
+ * ```ts
+ * import { type NalSpan, nextNalStart } from "@tsrt/tsrt/mpegts";
+ * // Lists the NAL units of an Annex B buffer.
+ * function nalSpans(au: Uint8Array): NalSpan[] {
+ *   const spans: NalSpan[] = [];
+ *   let start = nextNalStart(au, 0);
+ *   while (start >= 0) {
+ *     const next = nextNalStart(au, start);
+ *     let end = next < 0 ? au.length : next - 3;
+ *     while (end > start && au[end - 1] === 0) end--;
+ *     spans.push({ start, end });
+ *     start = next;
+ *   }
+ *   return spans;
+ * }
+ * console.log(nalSpans(new Uint8Array([0, 0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x65, 0x88])));
+ * ```
+ */
 export interface NalSpan {
   /** first byte of the NAL header */
   start: number;
@@ -24,6 +45,16 @@ export interface NalSpan {
  * @param data Annex B bytes
  * @param from where to start looking
  * @returns the offset of the first byte after `00 00 01`, or -1
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nextNalStart } from "@tsrt/tsrt/mpegts";
+ * const au = new Uint8Array([0, 0, 0, 1, 0x09, 0xf0, 0, 0, 1, 0x65, 0x88]);
+ * assert.equal(nextNalStart(au, 0), 4); // the AUD's header byte
+ * assert.equal(nextNalStart(au, 5), 9); // the IDR slice's header byte
+ * assert.equal(nextNalStart(au, 10), -1);
+ * ```
  */
 export function nextNalStart(data: Uint8Array, from: number): number {
   const n = data.length;
@@ -79,6 +110,15 @@ export function splitNalUnits(data: Uint8Array): NalSpan[] {
  * @param start first byte
  * @param end one past the last byte
  * @returns the RBSP (a new array, or a view when nothing needed removing)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unescapeRbsp } from "@tsrt/tsrt/mpegts";
+ * // The emulation prevention byte 0x03 after two zeros is removed; the NAL header is skipped.
+ * const nal = new Uint8Array([0x67, 0x00, 0x00, 0x03, 0x01, 0x05]);
+ * assert.deepEqual([...unescapeRbsp(nal, 1)], [0x00, 0x00, 0x01, 0x05]);
+ * ```
  */
 export function unescapeRbsp(data: Uint8Array, start = 0, end: number = data.length): Uint8Array {
   let zeros = 0;

@@ -23,6 +23,14 @@ import type { AudioFrame } from "./audio_frame.ts";
  * @param off offset of the TOC byte
  * @param end one past the packet
  * @returns samples per channel at 48 kHz, 0 when unreadable
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { opusPacketSamples } from "@tsrt/tsrt/mpegts";
+ * // TOC 0xfc: CELT fullband 20 ms, one frame: 960 samples at 48 kHz.
+ * assert.equal(opusPacketSamples(new Uint8Array([0xfc, 0x12, 0x34]), 0, 3), 960);
+ * ```
  */
 export function opusPacketSamples(b: Uint8Array, off: number, end: number): number {
   if (off >= end) return 0;
@@ -43,6 +51,17 @@ export function opusPacketSamples(b: Uint8Array, off: number, end: number): numb
  * @param data PES payload
  * @param channels channel count from the PMT extension descriptor (0 if unknown)
  * @returns frames pointing at the Opus packets themselves
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitOpusFrames } from "@tsrt/tsrt/mpegts";
+ * // One opus_control_header (0x7f 0xe0, size 3) and a 3-byte Opus packet.
+ * const payload = new Uint8Array([0x7f, 0xe0, 3, 0xfc, 0x12, 0x34]);
+ * assert.deepEqual(splitOpusFrames(payload, 2), [
+ *   { offset: 3, length: 3, sampleRate: 48000, channels: 2, samples: 960 },
+ * ]);
+ * ```
  */
 export function splitOpusFrames(data: Uint8Array, channels = 0): AudioFrame[] {
   const out: AudioFrame[] = [];

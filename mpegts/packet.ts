@@ -20,22 +20,105 @@
  * @module
  */
 
-/** Size of a transport packet. */
+/**
+ * Size of a transport packet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TS_PACKET_SIZE } from "@tsrt/tsrt/mpegts";
+ * // SRT's live payload is seven transport packets.
+ * assert.equal(7 * TS_PACKET_SIZE, 1316);
+ * ```
+ */
 export const TS_PACKET_SIZE: number = 188;
-/** The sync byte that starts every packet. */
+/**
+ * The sync byte that starts every packet.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SYNC_BYTE, TS_PACKET_SIZE } from "@tsrt/tsrt/mpegts";
+ * const payload = new Uint8Array(1316);
+ * for (let i = 0; i < payload.length; i += TS_PACKET_SIZE) payload[i] = SYNC_BYTE;
+ * assert.equal(payload.filter((b) => b === 0x47).length, 7);
+ * ```
+ */
 export const SYNC_BYTE: number = 0x47;
-/** PID of null (stuffing) packets. */
+/**
+ * PID of null (stuffing) packets.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NULL_PID, parsePacketHeader } from "@tsrt/tsrt/mpegts";
+ * const stuffing = new Uint8Array([0x47, 0x1f, 0xff, 0x10]);
+ * assert.equal(parsePacketHeader(stuffing, 0).pid, NULL_PID);
+ * ```
+ */
 export const NULL_PID: number = 0x1fff;
-/** PID of the program association table. */
+/**
+ * PID of the program association table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PAT_PID, parsePacketHeader } from "@tsrt/tsrt/mpegts";
+ * const header = parsePacketHeader(new Uint8Array([0x47, 0x40, 0x00, 0x10]), 0);
+ * assert.equal(header.pid, PAT_PID);
+ * assert.equal(header.pusi, true);
+ * ```
+ */
 export const PAT_PID: number = 0x0000;
-/** PID of the conditional access table. */
+/**
+ * PID of the conditional access table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CAT_PID, parsePacketHeader } from "@tsrt/tsrt/mpegts";
+ * assert.equal(parsePacketHeader(new Uint8Array([0x47, 0x40, 0x01, 0x10]), 0).pid, CAT_PID);
+ * ```
+ */
 export const CAT_PID: number = 0x0001;
-/** PID of the DVB SDT/BAT. */
+/**
+ * PID of the DVB SDT/BAT.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePacketHeader, SDT_PID } from "@tsrt/tsrt/mpegts";
+ * assert.equal(parsePacketHeader(new Uint8Array([0x47, 0x40, 0x11, 0x10]), 0).pid, SDT_PID);
+ * ```
+ */
 export const SDT_PID: number = 0x0011;
-/** Value of one second of PCR (27 MHz). */
+/**
+ * Value of one second of PCR (27 MHz).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PCR_HZ } from "@tsrt/tsrt/mpegts";
+ * // Milliseconds between two PCRs of a stream.
+ * const gapMs = (pcrA: number, pcrB: number) => ((pcrB - pcrA) / PCR_HZ) * 1000;
+ * assert.equal(gapMs(0, 1_080_000), 40);
+ * ```
+ */
 export const PCR_HZ: number = 27_000_000;
 
-/** Decoded transport packet header (convenience form; the demuxer reads fields inline). */
+/**
+ * Decoded transport packet header (convenience form; the demuxer reads fields inline).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePacketHeader, type TsPacketHeader } from "@tsrt/tsrt/mpegts";
+ * const h: TsPacketHeader = parsePacketHeader(new Uint8Array([0x47, 0x41, 0x00, 0x37]), 0);
+ * assert.equal(h.pid, 0x100);
+ * assert.equal(h.afc, 3); // adaptation field and payload
+ * assert.equal(h.cc, 7);
+ * ```
+ */
 export interface TsPacketHeader {
   /** transport_error_indicator */
   tei: boolean;
@@ -78,7 +161,26 @@ export function parsePacketHeader(buf: Uint8Array, off: number): TsPacketHeader 
   };
 }
 
-/** Reusable adaptation field record, filled by {@link readAdaptationField}. */
+/**
+ * Reusable adaptation field record, filled by {@link readAdaptationField}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import {
+ *   type AdaptationField,
+ *   createAdaptationField,
+ *   readAdaptationField,
+ * } from "@tsrt/tsrt/mpegts";
+ * // A packet with only an adaptation field: random access, PCR = 2000 x 300.
+ * const packet = new Uint8Array(188).fill(0xff);
+ * packet.set([0x47, 0x01, 0x00, 0x20, 183, 0x50, 0x00, 0x00, 0x03, 0xe8, 0x7e, 0x00]);
+ * const af: AdaptationField = createAdaptationField();
+ * readAdaptationField(packet, 0, af);
+ * assert.equal(af.randomAccess, true);
+ * assert.equal(af.pcr, 600_000);
+ * ```
+ */
 export interface AdaptationField {
   /** adaptation_field_length */
   length: number;
@@ -106,6 +208,15 @@ export interface AdaptationField {
  * Creates an empty adaptation field record to reuse with {@link readAdaptationField}.
  *
  * @returns a record with every flag cleared
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createAdaptationField } from "@tsrt/tsrt/mpegts";
+ * const af = createAdaptationField(); // reuse it for every packet
+ * assert.equal(af.pcr, -1);
+ * assert.equal(af.valid, true);
+ * ```
  */
 export function createAdaptationField(): AdaptationField {
   return {
@@ -128,6 +239,16 @@ export function createAdaptationField(): AdaptationField {
  * @param buf bytes
  * @param p offset of the first PCR byte
  * @returns the PCR in 27 MHz units
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PCR_HZ, readPcr } from "@tsrt/tsrt/mpegts";
+ * // program_clock_reference_base 2000 (90 kHz), extension 0: 2000 x 300 ticks of 27 MHz.
+ * const pcr = readPcr(new Uint8Array([0x00, 0x00, 0x03, 0xe8, 0x7e, 0x00]), 0);
+ * assert.equal(pcr, 600_000);
+ * assert.equal(pcr / PCR_HZ, 1 / 45);
+ * ```
  */
 export function readPcr(buf: Uint8Array, p: number): number {
   const base = buf[p] * 33554432 + ((buf[p + 1] << 17) | (buf[p + 2] << 9) | (buf[p + 3] << 1) |
@@ -145,6 +266,18 @@ export function readPcr(buf: Uint8Array, p: number): number {
  * @param off offset of the sync byte
  * @param out record to fill
  * @returns `out.valid`
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createAdaptationField, readAdaptationField } from "@tsrt/tsrt/mpegts";
+ * const packet = new Uint8Array(188).fill(0xff);
+ * packet.set([0x47, 0x01, 0x00, 0x20, 183, 0x10, 0x00, 0x00, 0x03, 0xe8, 0x7e, 0x00]);
+ * const af = createAdaptationField();
+ * assert.equal(readAdaptationField(packet, 0, af), true);
+ * assert.equal(af.length, 183);
+ * assert.equal(af.pcr, 600_000);
+ * ```
  */
 export function readAdaptationField(buf: Uint8Array, off: number, out: AdaptationField): boolean {
   const len = buf[off + 4];

@@ -18,10 +18,40 @@
 
 import { SYNC_BYTE, TS_PACKET_SIZE } from "./packet.ts";
 
-/** Called for every packet; `off` is the position of its sync byte in `buf`. */
+/**
+ * Called for every packet; `off` is the position of its sync byte in `buf`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PacketSink, TsPacketReader } from "@tsrt/tsrt/mpegts";
+ * const pids: number[] = [];
+ * const sink: PacketSink = (buf, off) => pids.push(((buf[off + 1] & 0x1f) << 8) | buf[off + 2]);
+ * const reader = new TsPacketReader(sink);
+ * const chunk = new Uint8Array(3 * 188);
+ * for (let i = 0; i < 3; i++) chunk.set([0x47, 0x01, 0x00, 0x10], i * 188);
+ * reader.push(chunk);
+ * assert.deepEqual(pids, [0x100, 0x100, 0x100]);
+ * ```
+ */
 export type PacketSink = (buf: Uint8Array, off: number) => void;
 
-/** Sync state changes and discarded bytes, reported to {@link PacketReaderOptions.onSync}. */
+/**
+ * Sync state changes and discarded bytes, reported to {@link PacketReaderOptions.onSync}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type SyncReport, TsPacketReader } from "@tsrt/tsrt/mpegts";
+ * const reports: SyncReport[] = [];
+ * const reader = new TsPacketReader(() => {}, { onSync: (r) => reports.push(r) });
+ * // 5 bytes of garbage, then three 192-byte M2TS packets (4-byte timecode before each sync byte).
+ * const chunk = new Uint8Array(5 + 3 * 192);
+ * for (let i = 0; i < 3; i++) chunk[5 + 4 + i * 192] = 0x47;
+ * reader.push(chunk);
+ * assert.deepEqual(reports, [{ locked: true, packetSize: 192, garbageBytes: 5 }]);
+ * ```
+ */
 export interface SyncReport {
   /** true when the reader has just locked, false when it has just lost sync */
   locked: boolean;
@@ -31,7 +61,20 @@ export interface SyncReport {
   garbageBytes: number;
 }
 
-/** Options for {@link TsPacketReader}. */
+/**
+ * Options for {@link TsPacketReader}.
+ *
+ * @example
+ * ```ts
+ * import { type PacketReaderOptions, TsPacketReader } from "@tsrt/tsrt/mpegts";
+ * const options: PacketReaderOptions = {
+ *   confirm: 5,
+ *   onSync: (r) => console.log(r.locked ? `locked on ${r.packetSize}` : "sync lost"),
+ * };
+ * const reader = new TsPacketReader((buf, off) => console.log(buf[off + 3] & 0x0f), options);
+ * reader.push(new Uint8Array(1316));
+ * ```
+ */
 export interface PacketReaderOptions {
   /** consecutive sync bytes needed to (re)acquire sync; default 3 */
   confirm?: number;
@@ -42,7 +85,24 @@ export interface PacketReaderOptions {
 const SIZES = [188, 192, 204];
 const SEARCH_CAP = 64 * 1024;
 
-/** Streaming packet splitter with 188/192/204 detection and resynchronisation. */
+/**
+ * Streaming packet splitter with 188/192/204 detection and resynchronisation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TsPacketReader } from "@tsrt/tsrt/mpegts";
+ * let count = 0;
+ * const reader = new TsPacketReader(() => count++);
+ * const stream = new Uint8Array(4 * 188);
+ * for (let i = 0; i < 4; i++) stream[i * 188] = 0x47;
+ * // Chunk boundaries need not fall on packet boundaries.
+ * reader.push(stream.subarray(0, 300));
+ * reader.push(stream.subarray(300));
+ * assert.equal(count, 4);
+ * assert.equal(reader.packetSize, 188);
+ * ```
+ */
 export class TsPacketReader {
   /** Packet spacing once locked (188, 192 or 204), 0 before the first lock. */
   packetSize: number = 0;

@@ -17,7 +17,17 @@
  * @module
  */
 
-/** 2^33: the PTS/DTS/PCR-base modulus. */
+/**
+ * 2^33: the PTS/DTS/PCR-base modulus.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PTS_WRAP, ptsDiff } from "@tsrt/tsrt/mpegts";
+ * // 10 ms after a PTS just below the wrap is a small positive step, not a jump back.
+ * assert.equal(ptsDiff(900 - 1, PTS_WRAP - 1), 900);
+ * ```
+ */
 export const PTS_WRAP: number = 8589934592;
 
 /**
@@ -26,6 +36,14 @@ export const PTS_WRAP: number = 8589934592;
  * @param b bytes
  * @param p offset of the 5-byte field
  * @returns the timestamp in 90 kHz units
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readTimestamp } from "@tsrt/tsrt/mpegts";
+ * // The 5-byte PTS field '0010' 0x21 0x00 0x07 0xd8 0x61 holds 126000 (1.4 s at 90 kHz).
+ * assert.equal(readTimestamp(new Uint8Array([0x21, 0x00, 0x07, 0xd8, 0x61]), 0), 126000);
+ * ```
  */
 export function readTimestamp(b: Uint8Array, p: number): number {
   return ((b[p] >> 1) & 7) * 1073741824 +
@@ -51,7 +69,18 @@ export function ptsDiff(a: number, b: number): number {
   return d;
 }
 
-/** Unwraps a sequence of 33-bit timestamps into a monotonic-ish extended timeline. */
+/**
+ * Unwraps a sequence of 33-bit timestamps into a monotonic-ish extended timeline.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PTS_WRAP, TimestampUnwrapper } from "@tsrt/tsrt/mpegts";
+ * const timeline = new TimestampUnwrapper();
+ * assert.equal(timeline.unwrap(PTS_WRAP - 900), PTS_WRAP - 900);
+ * assert.equal(timeline.unwrap(900), PTS_WRAP + 900); // 20 ms later, across the wrap
+ * ```
+ */
 export class TimestampUnwrapper {
   private _last = -1;
   /**
@@ -73,7 +102,19 @@ export class TimestampUnwrapper {
   }
 }
 
-/** Decoded PES header. */
+/**
+ * Decoded PES header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PesHeader, parsePesHeader } from "@tsrt/tsrt/mpegts";
+ * const bytes = new Uint8Array([0, 0, 1, 0xe0, 0, 0, 0x84, 0x80, 5, 0x21, 0x00, 0x07, 0xd8, 0x61]);
+ * const h: PesHeader | null = parsePesHeader(bytes, 0, bytes.length);
+ * assert.equal(h?.dataAlignment, true);
+ * assert.equal(h?.payloadOffset, 14);
+ * ```
+ */
 export interface PesHeader {
   /** stream_id */
   streamId: number;
@@ -103,6 +144,19 @@ function hasOptionalHeader(streamId: number): boolean {
  * @param start offset of the 00 00 01 start code
  * @param end one past the last available byte
  * @returns the header, or null when the start code or lengths are wrong
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePesHeader } from "@tsrt/tsrt/mpegts";
+ * // A video PES header (stream_id 0xE0, unbounded length) with a PTS of 126000.
+ * const bytes = new Uint8Array([0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5, 0x21, 0x00, 0x07, 0xd8, 0x61]);
+ * const h = parsePesHeader(bytes, 0, bytes.length);
+ * assert.equal(h?.streamId, 0xe0);
+ * assert.equal(h?.packetLength, 0);
+ * assert.equal(h?.pts, 126000);
+ * assert.equal(h?.dts, 126000); // no DTS field: equal to the PTS
+ * ```
  */
 export function parsePesHeader(b: Uint8Array, start: number, end: number): PesHeader | null {
   if (end - start < 6 || b[start] !== 0 || b[start + 1] !== 0 || b[start + 2] !== 1) return null;
@@ -139,6 +193,17 @@ export function parsePesHeader(b: Uint8Array, start: number, end: number): PesHe
 /**
  * A reassembled PES packet. `payload` is a view the assembler never writes to again, so
  * it may be kept (it shares a slab with neighbouring PES packets of the same PID).
+ *
+ * @example
+ * ```ts
+ * import { type PesPacket, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const demux = new TsDemuxer();
+ * demux.on((ev) => {
+ *   if (ev.type !== "pes") return;
+ *   const pes: PesPacket = ev.pes;
+ *   if (pes.damaged) console.warn(`PID ${pes.pid}: PES at PTS ${pes.pts} lost data`);
+ * });
+ * ```
  */
 export interface PesPacket extends PesHeader {
   /** PID it arrived on */
@@ -153,7 +218,21 @@ export interface PesPacket extends PesHeader {
   receivedAt: number;
 }
 
-/** Receives reassembled PES packets. */
+/**
+ * Receives reassembled PES packets.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PesAssembler, type PesPacket, type PesSink } from "@tsrt/tsrt/mpegts";
+ * const got: PesPacket[] = [];
+ * const sink: PesSink = (pes) => got.push(pes);
+ * const assembler = new PesAssembler(0x100, sink, (pid, message) => console.warn(pid, message));
+ * const payload = new Uint8Array([0, 0, 1, 0xc0, 0, 5, 0x80, 0x00, 0, 0xaa, 0xbb]);
+ * assembler.push(payload, 0, payload.length, true, false, 0);
+ * assert.equal(got.length, 1); // PES_packet_length says it is complete
+ * ```
+ */
 export type PesSink = (pes: PesPacket) => void;
 
 // Views over the chunk being demultiplexed, shared by every assembler, so payload bytes
@@ -172,6 +251,21 @@ const MAX_SLAB = 1024 * 1024;
  * takes the next word-aligned region, and the finished region is handed out as a view, so
  * frames need no second copy. A slab that fills up is replaced (the partial PES packet
  * moves along); old slabs live as long as views into them do.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PesAssembler, type PesPacket } from "@tsrt/tsrt/mpegts";
+ * const out: PesPacket[] = [];
+ * const assembler = new PesAssembler(0x101, (p) => out.push(p), () => {});
+ * // An audio PES of unbounded length split over two transport packet payloads.
+ * const first = new Uint8Array([0, 0, 1, 0xc0, 0, 0, 0x80, 0x00, 0, 1, 2, 3]);
+ * const second = new Uint8Array([4, 5, 6]);
+ * assembler.push(first, 0, first.length, true, false, 0);
+ * assembler.push(second, 0, second.length, false, false, 0);
+ * assembler.flush(); // end of input: the unbounded PES is complete
+ * assert.deepEqual([...out[0].payload], [1, 2, 3, 4, 5, 6]);
+ * ```
  */
 export class PesAssembler {
   /** PID this assembler serves. */

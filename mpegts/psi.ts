@@ -21,7 +21,22 @@
 
 import { type Descriptor, parseDescriptors } from "./descriptors.ts";
 
-/** Common long-form section header. */
+/**
+ * Common long-form section header.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSectionHeader, type SectionHeader } from "@tsrt/tsrt/mpegts";
+ * const pat = new Uint8Array([
+ *   0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00,
+ *   0x00, 0x01, 0xf0, 0x00, 0x2a, 0xb1, 0x04, 0xb2,
+ * ]);
+ * const h: SectionHeader | null = parseSectionHeader(pat);
+ * assert.equal(h?.tableIdExtension, 1);
+ * assert.equal(h?.currentNext, true);
+ * ```
+ */
 export interface SectionHeader {
   /** table_id */
   tableId: number;
@@ -37,7 +52,23 @@ export interface SectionHeader {
   lastSectionNumber: number;
 }
 
-/** Program association table. */
+/**
+ * Program association table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Pat, parsePat } from "@tsrt/tsrt/mpegts";
+ * const pat: Pat | null = parsePat(
+ *   new Uint8Array([
+ *     0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00,
+ *     0x00, 0x01, 0xf0, 0x00, 0x2a, 0xb1, 0x04, 0xb2,
+ *   ]),
+ * );
+ * assert.deepEqual(pat?.programs, [{ programNumber: 1, pmtPid: 0x1000 }]);
+ * assert.equal(pat?.nitPid, undefined);
+ * ```
+ */
 export interface Pat extends SectionHeader {
   /** transport_stream_id */
   transportStreamId: number;
@@ -47,7 +78,23 @@ export interface Pat extends SectionHeader {
   nitPid?: number;
 }
 
-/** One elementary stream in a PMT. */
+/**
+ * One elementary stream in a PMT.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePmt, type PmtStream } from "@tsrt/tsrt/mpegts";
+ * const pmt = parsePmt(
+ *   new Uint8Array([
+ *     0x02, 0xb0, 0x12, 0x00, 0x01, 0xc1, 0x00, 0x00, 0xe1, 0x00, 0xf0, 0x00,
+ *     0x1b, 0xe1, 0x00, 0xf0, 0x00, 0x15, 0xbd, 0x4d, 0x56,
+ *   ]),
+ * );
+ * const video: PmtStream | undefined = pmt?.streams[0];
+ * assert.deepEqual(video, { streamType: 0x1b, pid: 0x100, descriptors: [] });
+ * ```
+ */
 export interface PmtStream {
   /** stream_type */
   streamType: number;
@@ -57,7 +104,21 @@ export interface PmtStream {
   descriptors: Descriptor[];
 }
 
-/** Program map table. */
+/**
+ * Program map table.
+ *
+ * @example
+ * ```ts
+ * import { type Pmt, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const demux = new TsDemuxer();
+ * demux.on((ev) => {
+ *   if (ev.type === "pmt") {
+ *     const pmt: Pmt = ev.pmt;
+ *     console.log(`program ${pmt.programNumber} v${pmt.version}, PCR on PID ${pmt.pcrPid}`);
+ *   }
+ * });
+ * ```
+ */
 export interface Pmt extends SectionHeader {
   /** program_number */
   programNumber: number;
@@ -69,13 +130,40 @@ export interface Pmt extends SectionHeader {
   streams: PmtStream[];
 }
 
-/** Conditional access table. */
+/**
+ * Conditional access table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Cat, parseCat } from "@tsrt/tsrt/mpegts";
+ * const cat: Cat | null = parseCat(
+ *   new Uint8Array([
+ *     0x01, 0xb0, 0x0f, 0xff, 0xff, 0xc1, 0x00, 0x00,
+ *     0x09, 0x04, 0x0b, 0x00, 0xe1, 0x23, 0xfe, 0xe8, 0x50, 0x18,
+ *   ]),
+ * );
+ * assert.equal(cat?.descriptors[0].tag, 0x09); // CA_descriptor
+ * ```
+ */
 export interface Cat extends SectionHeader {
   /** descriptors (CA_descriptor 0x09 and others) */
   descriptors: Descriptor[];
 }
 
-/** A service in the SDT. */
+/**
+ * A service in the SDT.
+ *
+ * @example
+ * ```ts
+ * import { type SdtService, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const demux = new TsDemuxer();
+ * demux.on((ev) => {
+ *   if (ev.type !== "sdt") return;
+ *   for (const s of ev.sdt.services as SdtService[]) console.log(s.serviceId, s.provider, s.name);
+ * });
+ * ```
+ */
 export interface SdtService {
   /** service_id (equals the program_number) */
   serviceId: number;
@@ -93,7 +181,24 @@ export interface SdtService {
   descriptors: Descriptor[];
 }
 
-/** Service description table. */
+/**
+ * Service description table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSdt, type Sdt } from "@tsrt/tsrt/mpegts";
+ * const sdt: Sdt | null = parseSdt(
+ *   new Uint8Array([
+ *     0x42, 0xf0, 0x1e, 0x00, 0x01, 0xc1, 0x00, 0x00, 0xff, 0x01, 0xff, 0x00, 0x01, 0xfc, 0x80,
+ *     0x0d, 0x48, 0x0b, 0x01, 0x04, 0x74, 0x73, 0x72, 0x74, 0x04, 0x64, 0x65, 0x6d, 0x6f,
+ *     0x16, 0x13, 0x41, 0x3e,
+ *   ]),
+ * );
+ * assert.equal(sdt?.originalNetworkId, 0xff01);
+ * assert.equal(sdt?.services.length, 1);
+ * ```
+ */
 export interface Sdt extends SectionHeader {
   /** transport_stream_id */
   transportStreamId: number;
@@ -108,6 +213,19 @@ export interface Sdt extends SectionHeader {
  *
  * @param s section bytes
  * @returns the header, or null when the section is too short or short-form
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSectionHeader } from "@tsrt/tsrt/mpegts";
+ * const pmt = new Uint8Array([
+ *   0x02, 0xb0, 0x12, 0x00, 0x01, 0xc5, 0x00, 0x00, 0xe1, 0x00, 0xf0, 0x00, 0x1b, 0xe1, 0x00,
+ *   0xf0, 0x00, 0x00, 0x00, 0x00, 0x00,
+ * ]);
+ * const h = parseSectionHeader(pmt);
+ * assert.equal(h?.tableId, 0x02);
+ * assert.equal(h?.version, 2);
+ * ```
  */
 export function parseSectionHeader(s: Uint8Array): SectionHeader | null {
   if (s.length < 12 || (s[1] & 0x80) === 0) return null;
@@ -131,6 +249,21 @@ function bodyEnd(s: Uint8Array): number {
  *
  * @param s complete section
  * @returns the table, or null when malformed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePat } from "@tsrt/tsrt/mpegts";
+ * // The PAT most muxers write: transport_stream_id 1, program 1 with its PMT on PID 0x1000.
+ * const pat = parsePat(
+ *   new Uint8Array([
+ *     0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00,
+ *     0x00, 0x01, 0xf0, 0x00, 0x2a, 0xb1, 0x04, 0xb2,
+ *   ]),
+ * );
+ * assert.equal(pat?.transportStreamId, 1);
+ * assert.equal(pat?.programs[0].pmtPid, 0x1000);
+ * ```
  */
 export function parsePat(s: Uint8Array): Pat | null {
   const h = parseSectionHeader(s);
@@ -154,6 +287,22 @@ export function parsePat(s: Uint8Array): Pat | null {
  *
  * @param s complete section
  * @returns the table, or null when malformed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePmt } from "@tsrt/tsrt/mpegts";
+ * // Program 1: PCR on PID 0x100, one H.264 stream (stream_type 0x1B) on PID 0x100.
+ * const pmt = parsePmt(
+ *   new Uint8Array([
+ *     0x02, 0xb0, 0x12, 0x00, 0x01, 0xc1, 0x00, 0x00, 0xe1, 0x00, 0xf0, 0x00,
+ *     0x1b, 0xe1, 0x00, 0xf0, 0x00, 0x15, 0xbd, 0x4d, 0x56,
+ *   ]),
+ * );
+ * assert.equal(pmt?.programNumber, 1);
+ * assert.equal(pmt?.pcrPid, 0x100);
+ * assert.equal(pmt?.streams[0].streamType, 0x1b);
+ * ```
  */
 export function parsePmt(s: Uint8Array): Pmt | null {
   const h = parseSectionHeader(s);
@@ -182,6 +331,20 @@ export function parsePmt(s: Uint8Array): Pmt | null {
  *
  * @param s complete section
  * @returns the table, or null when malformed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCat } from "@tsrt/tsrt/mpegts";
+ * // A CAT with one CA_descriptor: CA_system_ID 0x0B00, EMM PID 0x123.
+ * const cat = parseCat(
+ *   new Uint8Array([
+ *     0x01, 0xb0, 0x0f, 0xff, 0xff, 0xc1, 0x00, 0x00,
+ *     0x09, 0x04, 0x0b, 0x00, 0xe1, 0x23, 0xfe, 0xe8, 0x50, 0x18,
+ *   ]),
+ * );
+ * assert.deepEqual([...cat!.descriptors[0].data], [0x0b, 0x00, 0xe1, 0x23]);
+ * ```
  */
 export function parseCat(s: Uint8Array): Cat | null {
   const h = parseSectionHeader(s);
@@ -194,6 +357,23 @@ export function parseCat(s: Uint8Array): Cat | null {
  *
  * @param s complete section
  * @returns the table, or null when malformed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSdt } from "@tsrt/tsrt/mpegts";
+ * // Service 1, running, provider "tsrt", name "demo".
+ * const sdt = parseSdt(
+ *   new Uint8Array([
+ *     0x42, 0xf0, 0x1e, 0x00, 0x01, 0xc1, 0x00, 0x00, 0xff, 0x01, 0xff, 0x00, 0x01, 0xfc, 0x80,
+ *     0x0d, 0x48, 0x0b, 0x01, 0x04, 0x74, 0x73, 0x72, 0x74, 0x04, 0x64, 0x65, 0x6d, 0x6f,
+ *     0x16, 0x13, 0x41, 0x3e,
+ *   ]),
+ * );
+ * assert.equal(sdt?.services[0].name, "demo");
+ * assert.equal(sdt?.services[0].provider, "tsrt");
+ * assert.equal(sdt?.services[0].runningStatus, 4);
+ * ```
  */
 export function parseSdt(s: Uint8Array): Sdt | null {
   const h = parseSectionHeader(s);

@@ -22,7 +22,21 @@ import { BitReader } from "./_bit_reader.ts";
 import { crc32Mpeg2 } from "./crc32.ts";
 import { latin1 } from "./descriptors.ts";
 
-/** splice_insert() fields. */
+/**
+ * splice_insert() fields.
+ *
+ * @example
+ * ```ts
+ * import { type SpliceInsert, TsDemuxer } from "@tsrt/tsrt/mpegts";
+ * const demux = new TsDemuxer();
+ * demux.on((ev) => {
+ *   if (ev.type !== "scte35" || !ev.splice.spliceInsert) return;
+ *   const insert: SpliceInsert = ev.splice.spliceInsert;
+ *   const what = insert.outOfNetwork ? "ad break starts" : "back to the program";
+ *   console.log(`event ${insert.eventId}: ${what} at PTS ${insert.ptsTime ?? "now"}`);
+ * });
+ * ```
+ */
 export interface SpliceInsert {
   /** splice_event_id */
   eventId: number;
@@ -48,7 +62,23 @@ export interface SpliceInsert {
   availsExpected: number;
 }
 
-/** A decoded splice_info_section. */
+/**
+ * A decoded splice_info_section.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSpliceInfo, type SpliceInfo } from "@tsrt/tsrt/mpegts";
+ * const info: SpliceInfo | null = parseSpliceInfo(
+ *   new Uint8Array([
+ *     0xfc, 0x30, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+ *     0xff, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x7a, 0x4f, 0xbf, 0xff,
+ *   ]),
+ * );
+ * assert.equal(info?.encrypted, false);
+ * assert.equal(info?.tier, 0xfff);
+ * ```
+ */
 export interface SpliceInfo {
   /** protocol_version */
   protocolVersion: number;
@@ -136,6 +166,22 @@ function parseInsert(c: Uint8Array): SpliceInsert | undefined {
  *
  * @param s complete section (table_id 0xFC)
  * @returns the decoded section, or null when malformed
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSpliceInfo } from "@tsrt/tsrt/mpegts";
+ * // A splice_null() heartbeat: command type 0, no descriptors, valid CRC.
+ * const info = parseSpliceInfo(
+ *   new Uint8Array([
+ *     0xfc, 0x30, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+ *     0xff, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x7a, 0x4f, 0xbf, 0xff,
+ *   ]),
+ * );
+ * assert.equal(info?.commandType, 0);
+ * assert.equal(info?.crcOk, true);
+ * assert.deepEqual(info?.descriptors, []);
+ * ```
  */
 export function parseSpliceInfo(s: Uint8Array): SpliceInfo | null {
   if (s.length < 20 || s[0] !== 0xfc) return null;

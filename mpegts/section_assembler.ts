@@ -18,13 +18,49 @@
 
 import { crc32Mpeg2 } from "./crc32.ts";
 
-/** Largest section size (private sections: 4093-byte section_length + 3). */
+/**
+ * Largest section size (private sections: 4093-byte section_length + 3).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_SECTION_SIZE } from "@tsrt/tsrt/mpegts";
+ * // The longest section spans up to 23 transport packets of 184 payload bytes.
+ * assert.equal(Math.ceil(MAX_SECTION_SIZE / 184), 23);
+ * ```
+ */
 export const MAX_SECTION_SIZE: number = 4096;
 
-/** Receives each complete section; `crcOk` is true when no CRC applies. */
+/**
+ * Receives each complete section; `crcOk` is true when no CRC applies.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SectionAssembler, type SectionSink } from "@tsrt/tsrt/mpegts";
+ * const tables: number[] = [];
+ * const sink: SectionSink = (_pid, section, crcOk) => crcOk && tables.push(section[0]);
+ * const pat = new Uint8Array([
+ *   0x00, 0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00, 0x00, 0x01, 0xf0, 0x00,
+ *   0x2a, 0xb1, 0x04, 0xb2,
+ * ]); // pointer_field 0, then the section
+ * new SectionAssembler(0, sink, () => {}).push(pat, 0, pat.length, true);
+ * assert.deepEqual(tables, [0x00]);
+ * ```
+ */
 export type SectionSink = (pid: number, section: Uint8Array, crcOk: boolean) => void;
 
-/** Reports an abandoned or malformed section. */
+/**
+ * Reports an abandoned or malformed section.
+ *
+ * @example
+ * ```ts
+ * import { SectionAssembler, type SectionErrorSink } from "@tsrt/tsrt/mpegts";
+ * const onError: SectionErrorSink = (pid, message) => console.warn(`PID ${pid}: ${message}`);
+ * const assembler = new SectionAssembler(0x1000, () => {}, onError);
+ * assembler.push(new Uint8Array([0x00, 0x02, 0xb0]), 0, 3, true);
+ * ```
+ */
 export type SectionErrorSink = (pid: number, message: string) => void;
 
 /**
@@ -32,13 +68,38 @@ export type SectionErrorSink = (pid: number, message: string) => void;
  *
  * @param section section bytes starting at table_id
  * @returns true for long-form sections and for TOT and SCTE-35 sections
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sectionHasCrc } from "@tsrt/tsrt/mpegts";
+ * assert.equal(sectionHasCrc(new Uint8Array([0x00, 0xb0, 0x0d])), true); // PAT, long form
+ * assert.equal(sectionHasCrc(new Uint8Array([0x70, 0x70, 0x05])), false); // DVB TDT
+ * ```
  */
 export function sectionHasCrc(section: Uint8Array): boolean {
   const tableId = section[0];
   return (section[1] & 0x80) !== 0 || tableId === 0x73 || tableId === 0xfc;
 }
 
-/** Per-PID section reassembly state. */
+/**
+ * Per-PID section reassembly state.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SectionAssembler } from "@tsrt/tsrt/mpegts";
+ * const sections: Uint8Array[] = [];
+ * const assembler = new SectionAssembler(0, (_pid, s) => sections.push(s.slice()), () => {});
+ * // A PAT split over two packet payloads: pointer_field and the start, then the rest.
+ * const start = new Uint8Array([0x00, 0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00]);
+ * const rest = new Uint8Array([0x00, 0x00, 0x01, 0xf0, 0x00, 0x2a, 0xb1, 0x04, 0xb2, 0xff]);
+ * assembler.push(start, 0, start.length, true);
+ * assembler.push(rest, 0, rest.length, false);
+ * assert.equal(sections.length, 1);
+ * assert.equal(sections[0].length, 16);
+ * ```
+ */
 export class SectionAssembler {
   /** PID this assembler serves. */
   readonly pid: number;

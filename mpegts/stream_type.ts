@@ -28,7 +28,17 @@
 
 import { type Descriptor, registrationOf } from "./descriptors.ts";
 
-/** Codecs the toolkit recognises. */
+/**
+ * Codecs the toolkit recognises.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Codec, detectCodec } from "@tsrt/tsrt/mpegts";
+ * const codec: Codec = detectCodec(0x24, []);
+ * assert.equal(codec, "h265");
+ * ```
+ */
 export type Codec =
   | "h264"
   | "h265"
@@ -48,10 +58,30 @@ export type Codec =
   | "dvb_subtitle"
   | "unknown";
 
-/** Broad kind of an elementary stream. */
+/**
+ * Broad kind of an elementary stream.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { codecKind, type StreamKind } from "@tsrt/tsrt/mpegts";
+ * const kind: StreamKind = codecKind("opus");
+ * assert.equal(kind, "audio");
+ * ```
+ */
 export type StreamKind = "video" | "audio" | "data" | "subtitle" | "unknown";
 
-/** Stream type codes used by the detector. */
+/**
+ * Stream type codes used by the detector.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detectCodec, StreamType } from "@tsrt/tsrt/mpegts";
+ * assert.equal(StreamType.H264, 0x1b);
+ * assert.equal(detectCodec(StreamType.AAC_ADTS, []), "aac");
+ * ```
+ */
 export const StreamType: {
   readonly MPEG1_VIDEO: 0x01;
   readonly MPEG2_VIDEO: 0x02;
@@ -87,6 +117,15 @@ export const StreamType: {
  *
  * @param codec a codec
  * @returns its kind
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { codecKind } from "@tsrt/tsrt/mpegts";
+ * assert.equal(codecKind("h264"), "video");
+ * assert.equal(codecKind("aac"), "audio");
+ * assert.equal(codecKind("scte35"), "data");
+ * ```
  */
 export function codecKind(codec: Codec): StreamKind {
   switch (codec) {
@@ -199,6 +238,15 @@ export function detectCodec(
  *
  * @param payload PES payload
  * @returns the codec, "unknown" when nothing matches
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sniffCodec } from "@tsrt/tsrt/mpegts";
+ * // A private stream (stream_type 0x06) whose PES payload starts with an ADTS header.
+ * assert.equal(sniffCodec(new Uint8Array([0xff, 0xf1, 0x4c, 0x80, 0x27, 0x1f, 0xfc])), "aac");
+ * assert.equal(sniffCodec(new Uint8Array([0x0b, 0x77, 0x8c, 0xb5, 0x10, 0x40])), "ac3");
+ * ```
  */
 export function sniffCodec(payload: Uint8Array): Codec {
   if (payload.length < 4) return "unknown";
