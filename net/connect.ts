@@ -10,7 +10,28 @@ import { openOneConnection, targetFromUri } from "./_one_connection.ts";
 import type { SrtSocket } from "./srt_socket.ts";
 import { rendezvous } from "./rendezvous.ts";
 
-/** Options of {@linkcode connect}. */
+/**
+ * Options of {@linkcode connect}.
+ *
+ * @example
+ * ```ts
+ * import { connect, type ConnectOptions, listen } from "@tsrt/tsrt";
+ * const passphrase = "a long shared secret";
+ * const server = await listen({ port: 0, hostname: "127.0.0.1", passphrase });
+ * // The object form of srt://127.0.0.1:PORT?streamid=cam1&latency=200&passphrase=...
+ * const options: ConnectOptions = {
+ *   host: "127.0.0.1",
+ *   port: server.address.port,
+ *   streamId: "cam1",
+ *   latency: 200,
+ *   passphrase,
+ *   udpReceiveBuffer: 4 * 1024 * 1024,
+ * };
+ * const socket = await connect(options);
+ * await socket.close();
+ * await server.close();
+ * ```
+ */
 export interface ConnectOptions extends SrtOptions {
   /** Remote host (an IP address). */
   host: string;

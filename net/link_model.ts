@@ -14,6 +14,16 @@ import type { Prng } from "./prng.ts";
  * Gilbert-Elliott burst-loss parameters: a two-state Markov chain stepped once
  * per datagram. In the good state datagrams are lost with
  * {@linkcode LinkProfile.loss}, in the bad state with `lossInBad`.
+ *
+ * @example
+ * ```ts
+ * import { createPrng, type GilbertElliott, LinkModel } from "@tsrt/tsrt/net";
+ * // Bursts of about 5 datagrams (1 / 0.2), entered once per 500 datagrams, losing half of them.
+ * const burst: GilbertElliott = { pGoodToBad: 0.002, pBadToGood: 0.2, lossInBad: 0.5 };
+ * const link = new LinkModel({ burst }, createPrng(7));
+ * for (let i = 0; i < 10_000; i++) link.admit(1316, i);
+ * console.log(link.counters.dropped);
+ * ```
  */
 export interface GilbertElliott {
   /** Probability of moving from the good to the bad state, per datagram. */
@@ -24,7 +34,20 @@ export interface GilbertElliott {
   lossInBad: number;
 }
 
-/** Impairments of one direction of a link. Every field defaults to "none". */
+/**
+ * Impairments of one direction of a link. Every field defaults to "none".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPrng, LinkModel, type LinkProfile } from "@tsrt/tsrt/net";
+ * // A 20 ms path with 2 % loss and 10 Mbit/s of bottleneck.
+ * const profile: LinkProfile = { loss: 0.02, delayMs: 20, rateBps: 10_000_000 };
+ * const link = new LinkModel(profile, createPrng(1));
+ * const d = link.admit(1316, 0);
+ * if (d.copies > 0) assert.ok(d.releaseAt[0] >= 20);
+ * ```
+ */
 export interface LinkProfile {
   /** Independent loss probability, 0-1 (in the good state when `burst` is set). */
   loss?: number;
@@ -60,7 +83,19 @@ export interface LinkProfile {
   queueMs?: number;
 }
 
-/** Per-direction counters. */
+/**
+ * Per-direction counters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPrng, type LinkCounters, LinkModel } from "@tsrt/tsrt/net";
+ * const link = new LinkModel({ duplicate: 1 }, createPrng(3));
+ * link.admit(1316, 0);
+ * const c: LinkCounters = link.counters;
+ * assert.deepEqual(c, { received: 1, forwarded: 2, dropped: 0, duplicated: 1, reordered: 0 });
+ * ```
+ */
 export interface LinkCounters {
   /** Datagrams that entered the link. */
   received: number;
@@ -78,6 +113,15 @@ export interface LinkCounters {
  * What happens to one datagram: `copies` is 0 (lost), 1, or 2 (duplicated),
  * and `releaseAt` holds the departure time of each copy, in the same clock
  * as the `nowMs` passed to {@linkcode LinkModel.admit}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPrng, type LinkDecision, LinkModel } from "@tsrt/tsrt/net";
+ * const link = new LinkModel({ delayMs: 15 }, createPrng(1));
+ * const decision: LinkDecision = link.admit(188, 100);
+ * assert.deepEqual(decision, { copies: 1, releaseAt: [115] });
+ * ```
  */
 export interface LinkDecision {
   /** Number of copies that leave the link. */
@@ -93,6 +137,18 @@ const DROP: LinkDecision = { copies: 0, releaseAt: [] };
  * draws whatever the profile, in a fixed order (burst state, loss,
  * duplication, reordering, jitter), so with the same seed and the same
  * arrival sequence the same datagrams are dropped, duplicated and delayed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPrng, LinkModel } from "@tsrt/tsrt/net";
+ * // The same seed and the same arrivals give the same fate to every datagram.
+ * const fates = (seed: number) => {
+ *   const link = new LinkModel({ loss: 0.1, jitterMs: 2 }, createPrng(seed));
+ *   return Array.from({ length: 100 }, (_, i) => link.admit(1316, i).copies);
+ * };
+ * assert.deepEqual(fates(42), fates(42));
+ * ```
  */
 export class LinkModel {
   /** Counters, updated by {@linkcode LinkModel.admit}. */
@@ -199,6 +255,14 @@ function checkNonNegative(name: string, value: number | undefined): void {
  * Throws a `RangeError` naming the first invalid field of `profile`.
  *
  * @throws {RangeError} on an invalid profile.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateProfile } from "@tsrt/tsrt/net";
+ * validateProfile({ loss: 0.05, delayMs: 30 });
+ * assert.throws(() => validateProfile({ loss: 5 }), RangeError); // 5 is not a probability
+ * ```
  */
 export function validateProfile(profile: LinkProfile): void {
   checkProbability("loss", profile.loss);

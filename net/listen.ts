@@ -16,10 +16,40 @@ import { openUdp, type UdpAddress } from "./udp.ts";
  * What the accept hook decides: `true`/`undefined` accepts with the listener's options, an
  * options object accepts with those overrides, `false` rejects with FALLBACK (1000) and a
  * number rejects with that reason (e.g. 1403 FORBIDDEN).
+ *
+ * @example
+ * ```ts
+ * import { type AcceptDecision, type ConnectionRequest, listen, RejectReason } from "@tsrt/tsrt";
+ * // true accepts, false rejects, a number rejects with that reason, options accept with overrides.
+ * function decide(req: ConnectionRequest): AcceptDecision {
+ *   if (req.streamId === undefined) return RejectReason.FORBIDDEN;
+ *   if (req.streamId.startsWith("#!::r=vip/")) return { latency: 500 };
+ *   return req.streamId.startsWith("#!::r=live/");
+ * }
+ * const server = await listen({ port: 0, hostname: "127.0.0.1", accept: decide });
+ * await server.close();
+ * ```
  */
 export type AcceptDecision = boolean | number | SrtOptions | undefined;
 
-/** Options of {@linkcode listen}. */
+/**
+ * Options of {@linkcode listen}.
+ *
+ * @example
+ * ```ts
+ * import { listen, type ListenOptions } from "@tsrt/tsrt";
+ * const options: ListenOptions = {
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   latency: 120,
+ *   passphrase: "a long shared secret",
+ *   backlog: 64,
+ * };
+ * const server = await listen(options);
+ * console.log(server.address.port);
+ * await server.close();
+ * ```
+ */
 export interface ListenOptions extends SrtOptions {
   /** Port to bind; 0 picks a free one (read it from {@linkcode SrtServer.address}). */
   port: number;
@@ -44,7 +74,21 @@ export interface ListenOptions extends SrtOptions {
   backlog?: number;
 }
 
-/** A listening SRT endpoint: an async iterable of accepted sockets. */
+/**
+ * A listening SRT endpoint: an async iterable of accepted sockets.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, listen, type SrtServer } from "@tsrt/tsrt";
+ * const server: SrtServer = await listen({ port: 0, hostname: "127.0.0.1" });
+ * const caller = await connect({ host: "127.0.0.1", port: server.address.port, streamId: "cam1" });
+ * const accepted = await server.accept();
+ * assert.equal(accepted?.streamId, "cam1");
+ * await caller.close();
+ * await server.close();
+ * ```
+ */
 export class SrtServer implements AsyncIterable<SrtSocket> {
   #driver: EndpointDriver;
   #queue: SrtSocket[] = [];

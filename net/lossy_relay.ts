@@ -26,7 +26,23 @@ import { createPrng } from "./prng.ts";
 import { ReleaseQueue } from "./_release_queue.ts";
 import { openUdp, type UdpAddress, type UdpRuntime, type UdpSocket } from "./udp.ts";
 
-/** Options for {@linkcode startLossyRelay}. */
+/**
+ * Options for {@linkcode startLossyRelay}.
+ *
+ * @example
+ * ```ts
+ * import { type LossyRelayOptions, startLossyRelay } from "@tsrt/tsrt/net";
+ * const options: LossyRelayOptions = {
+ *   listen: { hostname: "127.0.0.1" },
+ *   target: { hostname: "127.0.0.1", port: 9000 },
+ *   seed: 1,
+ *   forward: { loss: 0.02, delayMs: 20 },
+ *   backward: { delayMs: 20 },
+ * };
+ * const relay = await startLossyRelay(options);
+ * await relay.close();
+ * ```
+ */
 export interface LossyRelayOptions {
   /** Address clients send to. `port` defaults to 0 (ephemeral). */
   listen: { hostname: string; port?: number };
@@ -42,7 +58,23 @@ export interface LossyRelayOptions {
   runtime?: UdpRuntime;
 }
 
-/** A running relay. */
+/**
+ * A running relay.
+ *
+ * @example
+ * ```ts
+ * import { type LossyRelay, startLossyRelay } from "@tsrt/tsrt/net";
+ * const relay: LossyRelay = await startLossyRelay({
+ *   listen: { hostname: "127.0.0.1" },
+ *   target: { hostname: "127.0.0.1", port: 9000 },
+ *   seed: 5,
+ *   forward: { loss: 0.01 },
+ * });
+ * // Point the caller at relay.address instead of port 9000, then read the counters.
+ * console.log(relay.address.port, relay.forward.dropped, relay.backward.forwarded);
+ * await relay.close();
+ * ```
+ */
 export interface LossyRelay {
   /** The address clients send to, with the bound port. */
   readonly address: UdpAddress;
@@ -62,6 +94,25 @@ export interface LossyRelay {
  * not change the decisions taken in the other.
  *
  * @throws {RangeError} on an invalid link profile or seed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openUdp, startLossyRelay } from "@tsrt/tsrt/net";
+ * const received: Uint8Array[] = [];
+ * const target = await openUdp({ hostname: "127.0.0.1", onMessage: (d) => received.push(d) });
+ * const relay = await startLossyRelay({
+ *   listen: { hostname: "127.0.0.1" },
+ *   target: target.localAddress,
+ *   seed: 1,
+ *   forward: { delayMs: 5 },
+ * });
+ * const client = await openUdp({ hostname: "127.0.0.1", onMessage: () => {} });
+ * client.send(new Uint8Array([1, 2, 3]), relay.address);
+ * await new Promise((r) => setTimeout(r, 100));
+ * assert.equal(relay.forward.forwarded, 1);
+ * await Promise.all([client.close(), relay.close(), target.close()]);
+ * ```
  */
 export async function startLossyRelay(options: LossyRelayOptions): Promise<LossyRelay> {
   const [forward, backward] = createLinkModels(options.seed, options.forward, options.backward);
@@ -92,6 +143,18 @@ export async function startLossyRelay(options: LossyRelayOptions): Promise<Lossy
  * relay's decisions, which lets tests check the relay against the model.
  *
  * @throws {RangeError} on an invalid link profile or seed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createLinkModels } from "@tsrt/tsrt/net";
+ * // Predicts, datagram by datagram, what startLossyRelay({ seed: 9, forward: { loss: 0.1 } })
+ * // drops.
+ * const [forward, backward] = createLinkModels(9, { loss: 0.1 });
+ * const lost = Array.from({ length: 1000 }, (_, i) => forward.admit(1316, i).copies === 0);
+ * assert.equal(lost.filter(Boolean).length, forward.counters.dropped);
+ * assert.equal(backward.counters.received, 0);
+ * ```
  */
 export function createLinkModels(
   seed: number,

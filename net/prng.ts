@@ -20,7 +20,20 @@
  * @module
  */
 
-/** A seeded pseudo-random generator. */
+/**
+ * A seeded pseudo-random generator.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPrng, type Prng } from "@tsrt/tsrt/net";
+ * const rng: Prng = createPrng(2024);
+ * const x = rng.next();
+ * assert.ok(x >= 0 && x < 1);
+ * assert.ok(rng.nextInt(6) < 6);
+ * assert.equal(rng.bytes(16).length, 16);
+ * ```
+ */
 export interface Prng {
   /** Uniform float in [0, 1), with 32 bits of resolution. */
   next(): number;
@@ -48,6 +61,16 @@ const TWO_POW_32 = 0x1_0000_0000;
  * values above 2^32 are folded in losslessly; both 32-bit halves count).
  *
  * @throws {RangeError} if `seed` is not a safe integer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createPrng } from "@tsrt/tsrt/net";
+ * const a = createPrng(42);
+ * const b = createPrng(42);
+ * assert.equal(a.nextU32(), b.nextU32()); // same seed, same stream
+ * assert.throws(() => createPrng(0.5), RangeError);
+ * ```
  */
 export function createPrng(seed: number): Prng {
   if (!Number.isSafeInteger(seed)) {

@@ -11,7 +11,19 @@ import { parseSrtUri } from "../srt/uri.ts";
 import { openOneConnection, targetFromUri } from "./_one_connection.ts";
 import type { SrtSocket } from "./srt_socket.ts";
 
-/** Options of {@linkcode rendezvous}. */
+/**
+ * Options of {@linkcode rendezvous}.
+ *
+ * @example
+ * ```ts
+ * import { rendezvous, type RendezvousOptions } from "@tsrt/tsrt";
+ * // Both sides bind a known port and aim at each other's (here both on loopback).
+ * const a: RendezvousOptions = { host: "127.0.0.1", port: 47001, localPort: 47002 };
+ * const b: RendezvousOptions = { host: "127.0.0.1", port: 47002, localPort: 47001 };
+ * const [sa, sb] = await Promise.all([rendezvous(a), rendezvous(b)]);
+ * await Promise.all([sa.close(), sb.close()]);
+ * ```
+ */
 export interface RendezvousOptions extends SrtOptions {
   /** The peer's host (an IP address). */
   host: string;

@@ -27,7 +27,24 @@ export function cryptoRandomU32(): number {
 /** Most payloads a socket buffers for a reader that does not keep up; older ones are dropped. */
 const MAX_READ_QUEUE = 8192;
 
-/** An open SRT connection with Web Streams for the application. */
+/**
+ * An open SRT connection with Web Streams for the application.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, listen, type SrtSocket } from "@tsrt/tsrt";
+ * const server = await listen({ port: 0, hostname: "127.0.0.1" });
+ * const caller: SrtSocket = await connect({ host: "127.0.0.1", port: server.address.port });
+ * const peer = (await server.accept())!;
+ * caller.send(new TextEncoder().encode("hello"));
+ * const { value } = await peer.readable.getReader().read();
+ * assert.equal(new TextDecoder().decode(value), "hello");
+ * assert.equal(caller.stats().pktSentTotal, 1);
+ * await caller.close();
+ * await server.close();
+ * ```
+ */
 export class SrtSocket {
   /** Payloads received from the peer, one live-mode message per chunk, in order. */
   readonly readable: ReadableStream<Uint8Array>;

@@ -24,7 +24,18 @@
 
 import { bunNamespace, denoNamespace } from "./_runtime_types.ts";
 
-/** An IPv4 or IPv6 address and UDP port. Hostnames are literal IPs, never DNS names. */
+/**
+ * An IPv4 or IPv6 address and UDP port. Hostnames are literal IPs, never DNS names.
+ *
+ * @example
+ * ```ts
+ * import { openUdp, type UdpAddress } from "@tsrt/tsrt/net";
+ * const peer: UdpAddress = { hostname: "::1", port: 9000 };
+ * const socket = await openUdp({ hostname: "::", onMessage: () => {} });
+ * socket.send(new Uint8Array([0]), peer);
+ * await socket.close();
+ * ```
+ */
 export interface UdpAddress {
   /** Literal IP address, e.g. `"127.0.0.1"` or `"::1"`. */
   readonly hostname: string;
@@ -32,10 +43,38 @@ export interface UdpAddress {
   readonly port: number;
 }
 
-/** The runtimes {@linkcode openUdp} has an adapter for. */
+/**
+ * The runtimes {@linkcode openUdp} has an adapter for.
+ *
+ * @example
+ * ```ts
+ * import { detectRuntime, openUdp, type UdpRuntime } from "@tsrt/tsrt/net";
+ * // node:dgram on Bun, the native adapter elsewhere.
+ * const runtime: UdpRuntime = detectRuntime() === "bun" ? "node" : detectRuntime();
+ * const socket = await openUdp({ hostname: "127.0.0.1", onMessage: () => {} }, runtime);
+ * await socket.close();
+ * ```
+ */
 export type UdpRuntime = "deno" | "bun" | "node";
 
-/** Options for {@linkcode openUdp}. */
+/**
+ * Options for {@linkcode openUdp}.
+ *
+ * @example
+ * ```ts
+ * import { openUdp, type UdpSocketOptions } from "@tsrt/tsrt/net";
+ * const options: UdpSocketOptions = {
+ *   hostname: "127.0.0.1",
+ *   port: 0, // any free port
+ *   receiveBufferBytes: 4 * 1024 * 1024,
+ *   onMessage: (data, from) => console.log(data.length, from.port),
+ *   onError: (error) => console.warn(error.message),
+ * };
+ * const socket = await openUdp(options);
+ * console.log(socket.receiveBufferBytes); // undefined on Deno, which cannot set it
+ * await socket.close();
+ * ```
+ */
 export interface UdpSocketOptions {
   /** Local address to bind. Defaults to `"0.0.0.0"`; use `"::"` for IPv6. */
   hostname?: string;
@@ -89,7 +128,21 @@ export interface UdpSocketOptions {
   sendBufferBytes?: number;
 }
 
-/** Counters kept by every adapter. They only grow. */
+/**
+ * Counters kept by every adapter. They only grow.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openUdp, type UdpSocketStats } from "@tsrt/tsrt/net";
+ * const socket = await openUdp({ hostname: "127.0.0.1", onMessage: () => {} });
+ * socket.send(new Uint8Array(1316), socket.localAddress); // to itself
+ * await socket.flush();
+ * const stats: UdpSocketStats = socket.stats;
+ * assert.equal(stats.sent, 1);
+ * await socket.close();
+ * ```
+ */
 export interface UdpSocketStats {
   /** Datagrams handed to the operating system. */
   readonly sent: number;
@@ -125,6 +178,18 @@ export interface UdpSocketStats {
  * when the backlog is full further datagrams are dropped and counted in
  * {@linkcode UdpSocketStats.dropped}, just as a full kernel queue would drop
  * them. SRT paces its own sending, so the backlog is normally empty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openUdp, type UdpSocket } from "@tsrt/tsrt/net";
+ * const got = Promise.withResolvers<Uint8Array>();
+ * const a: UdpSocket = await openUdp({ hostname: "127.0.0.1", onMessage: (d) => got.resolve(d) });
+ * const b: UdpSocket = await openUdp({ hostname: "127.0.0.1", onMessage: () => {} });
+ * b.send(new TextEncoder().encode("ping"), a.localAddress);
+ * assert.equal(new TextDecoder().decode(await got.promise), "ping");
+ * await Promise.all([a.close(), b.close()]);
+ * ```
  */
 export interface UdpSocket {
   /** Which adapter backs this socket. */
@@ -185,6 +250,15 @@ export interface UdpSocket {
  * Maximum number of datagrams an adapter keeps in its user-space send
  * backlog before it starts dropping. 4096 datagrams of 1316 bytes are about
  * 5.4 MB, or 43 ms at 1 Gbit/s.
+ *
+ * @example
+ * ```ts
+ * import { openUdp, SEND_BACKLOG_LIMIT } from "@tsrt/tsrt/net";
+ * const socket = await openUdp({ hostname: "127.0.0.1", onMessage: () => {} });
+ * // Above this many queued datagrams, further sends are dropped and counted.
+ * if (socket.backlog > SEND_BACKLOG_LIMIT / 2) console.warn("UDP send backlog half full");
+ * await socket.close();
+ * ```
  */
 export const SEND_BACKLOG_LIMIT = 4096;
 
@@ -209,6 +283,13 @@ function assertBufferSize(name: string, value: number | undefined): void {
 /**
  * Detects the running runtime from its globals (`Deno`, then `Bun`),
  * falling back to `"node"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { detectRuntime } from "@tsrt/tsrt/net";
+ * assert.ok(["deno", "bun", "node"].includes(detectRuntime()));
+ * ```
  */
 export function detectRuntime(): UdpRuntime {
   if (denoNamespace() !== undefined) return "deno";
@@ -229,6 +310,15 @@ export function detectRuntime(): UdpRuntime {
  * @throws {RangeError} if `options.port` is not an integer in 0-65535, or a
  * buffer size is not an integer in 1-2147483647.
  * @throws {TypeError} if the requested runtime's API is not available.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openUdp } from "@tsrt/tsrt/net";
+ * const socket = await openUdp({ hostname: "127.0.0.1", port: 0, onMessage: () => {} });
+ * assert.ok(socket.localAddress.port > 0); // the port the OS chose
+ * await socket.close();
+ * ```
  */
 export async function openUdp(
   options: UdpSocketOptions,
