@@ -43,7 +43,19 @@ import {
   type StreamIdType,
 } from "../srt/stream_id.ts";
 
-/** The `SRT_REJX_*` codes access control answers with (libsrt `access_control.h`). */
+/**
+ * The `SRT_REJX_*` codes access control answers with (libsrt `access_control.h`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, AccessReject } from "@tsrt/tsrt/server";
+ * const ac = new AccessControl({ resources: [{ match: "live/*" }] });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "#!::r=vod/film", listenerPort: 9000 }, Date.now());
+ * assert.equal(!d.accept && d.reason, AccessReject.NOTFOUND);
+ * ```
+ */
 export const AccessReject = {
   /** Generic rejection (libsrt's default in a listen callback). */
   FALLBACK: 1000,
@@ -67,7 +79,26 @@ export const AccessReject = {
   CONFLICT: 1409,
 } as const;
 
-/** A user of the server. */
+/**
+ * A user of the server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type AccessUser } from "@tsrt/tsrt/server";
+ * const cam1: AccessUser = {
+ *   passphrase: "cam1-own-passphrase",
+ *   modes: ["publish"],
+ *   allowedResources: ["live/cam1"],
+ *   allow: ["10.0.0.0/8"],
+ * };
+ * const ac = new AccessControl({ users: { cam1 } });
+ * const peer = { hostname: "10.1.2.3", port: 5000 };
+ * const streamId = "#!::u=cam1,r=live/cam1,m=publish";
+ * const d = ac.decide({ peer, streamId, listenerPort: 9000 }, 0);
+ * assert.equal(d.accept && d.passphrase, "cam1-own-passphrase");
+ * ```
+ */
 export interface AccessUser {
   /** SRT passphrase for this user's connections (overrides the resource's and the default). */
   passphrase?: string;
@@ -87,7 +118,23 @@ export interface AccessUser {
   disabled?: boolean;
 }
 
-/** Rules for resources whose name matches `match`. The first matching rule applies. */
+/**
+ * Rules for resources whose name matches `match`. The first matching rule applies.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type ResourceRule } from "@tsrt/tsrt/server";
+ * const rules: ResourceRule[] = [
+ *   { match: "live/*", modes: ["publish", "request"] },
+ *   { match: "vod/*", modes: ["request"], token: "s3cret" },
+ * ];
+ * const ac = new AccessControl({ resources: rules });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "#!::r=vod/a,m=publish", listenerPort: 9000 }, 0);
+ * assert.equal(!d.accept && d.reason, 1405); // BAD_MODE: vod/* is play-only
+ * ```
+ */
 export interface ResourceRule {
   /** An exact name, a prefix ending in `*` (`live/*`), or `*` for every resource. */
   match: string;
@@ -109,7 +156,21 @@ export interface ResourceRule {
   listenerPorts?: readonly number[];
 }
 
-/** Routing by listener port and/or peer address, for callers that need help (see Haivision). */
+/**
+ * Routing by listener port and/or peer address, for callers that need help (see Haivision).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type RouteRule } from "@tsrt/tsrt/server";
+ * // Encoders that send no stream ID publish to live/lobby when they call port 9001.
+ * const route: RouteRule = { listenerPort: 9001, resource: "live/lobby", mode: "publish" };
+ * const ac = new AccessControl({ routes: [route] });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: undefined, listenerPort: 9001 }, 0);
+ * assert.equal(d.accept && d.resource, "live/lobby");
+ * ```
+ */
 export interface RouteRule {
   /** Listener port to match; any if absent. */
   listenerPort?: number;
@@ -123,7 +184,20 @@ export interface RouteRule {
   user?: string;
 }
 
-/** A stream key: the whole stream ID is a secret that selects a resource (Mux style). */
+/**
+ * A stream key: the whole stream ID is a secret that selects a resource (Mux style).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type StreamKey } from "@tsrt/tsrt/server";
+ * const key: StreamKey = { resource: "live/show", mode: "publish" };
+ * const ac = new AccessControl({ streamKeys: { "sk-7f3a9c": key } });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "sk-7f3a9c", listenerPort: 9000 }, 0);
+ * assert.equal(d.accept && d.resource, "live/show");
+ * ```
+ */
 export interface StreamKey {
   /** The resource it publishes to or reads. */
   resource: string;
@@ -137,7 +211,22 @@ export interface StreamKey {
   expiresAt?: number;
 }
 
-/** Configuration of {@linkcode AccessControl}. */
+/**
+ * Configuration of {@linkcode AccessControl}.
+ *
+ * @example
+ * ```ts
+ * import { type AccessControlConfig, StreamServer } from "@tsrt/tsrt/server";
+ * const access: AccessControlConfig = {
+ *   deny: ["203.0.113.0/24"],
+ *   passphrase: "default passphrase",
+ *   resources: [{ match: "live/*" }],
+ *   maxConnections: 200,
+ * };
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1", access });
+ * await server.close();
+ * ```
+ */
 export interface AccessControlConfig {
   /** Only peers in these CIDR ranges; default everyone. */
   allow?: readonly string[];
@@ -177,7 +266,21 @@ export interface AccessControlConfig {
   foldPlus?: boolean;
 }
 
-/** A connection request, as the listener sees it before accepting. */
+/**
+ * A connection request, as the listener sees it before accepting.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type AccessRequest } from "@tsrt/tsrt/server";
+ * const request: AccessRequest = {
+ *   peer: { hostname: "198.51.100.4", port: 61000 },
+ *   streamId: "#!::r=live/a,m=request",
+ *   listenerPort: 9000,
+ * };
+ * assert.equal(new AccessControl({}).decide(request, 0).accept, true);
+ * ```
+ */
 export interface AccessRequest {
   /** The caller's address. */
   peer: { hostname: string; port: number };
@@ -187,7 +290,26 @@ export interface AccessRequest {
   listenerPort: number;
 }
 
-/** An accepted caller. */
+/**
+ * An accepted caller.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AcceptDecision, AccessControl } from "@tsrt/tsrt/server";
+ * const ac = new AccessControl({ passphrase: "shared passphrase" });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "#!::r=live/a,m=publish", listenerPort: 9000 }, 0);
+ * assert.ok(d.accept);
+ * const ok: AcceptDecision = d;
+ * assert.deepEqual(ok, {
+ *   accept: true,
+ *   resource: "live/a",
+ *   mode: "publish",
+ *   passphrase: "shared passphrase",
+ * });
+ * ```
+ */
 export interface AcceptDecision {
   /** Always true. */
   readonly accept: true;
@@ -201,7 +323,21 @@ export interface AcceptDecision {
   readonly passphrase?: string;
 }
 
-/** A rejected caller. */
+/**
+ * A rejected caller.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type RejectDecision } from "@tsrt/tsrt/server";
+ * const ac = new AccessControl({ deny: ["203.0.113.0/24"] });
+ * const peer = { hostname: "203.0.113.9", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "#!::r=live/a", listenerPort: 9000 }, 0);
+ * assert.ok(!d.accept);
+ * const no: RejectDecision = d;
+ * assert.equal(no.reason, 1403); // FORBIDDEN
+ * ```
+ */
 export interface RejectDecision {
   /** Always false. */
   readonly accept: false;
@@ -211,10 +347,40 @@ export interface RejectDecision {
   readonly message: string;
 }
 
-/** Result of {@linkcode AccessControl.decide}. */
+/**
+ * Result of {@linkcode AccessControl.decide}.
+ *
+ * @example
+ * ```ts
+ * import { AccessControl, type Decision } from "@tsrt/tsrt/server";
+ * function describe(d: Decision): string {
+ *   return d.accept ? `${d.mode} ${d.resource}` : `rejected ${d.reason}: ${d.message}`;
+ * }
+ * const ac = new AccessControl({});
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * console.log(describe(ac.decide({ peer, streamId: "#!::r=live/a", listenerPort: 9000 }, 0)));
+ * ```
+ */
 export type Decision = AcceptDecision | RejectDecision;
 
-/** What the logger receives for each decision. Passphrases, passwords and keys are left out. */
+/**
+ * What the logger receives for each decision. Passphrases, passwords and keys are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type AccessLogEntry } from "@tsrt/tsrt/server";
+ * const log: AccessLogEntry[] = [];
+ * const ac = new AccessControl({ resources: [{ match: "live/*" }] }, {
+ *   logger: (e) => log.push(e),
+ * });
+ * const peer = { hostname: "::ffff:192.0.2.7", port: 40000 };
+ * ac.decide({ peer, streamId: "#!::r=live/a,m=publish", listenerPort: 9000 }, 1000);
+ * assert.equal(log[0].peer, "192.0.2.7:40000"); // IPv4-mapped shown as IPv4
+ * assert.equal(log[0].accept, true);
+ * assert.equal(log[0].via, "access-control");
+ * ```
+ */
 export interface AccessLogEntry {
   /** The `now` passed to `decide`. */
   readonly now: number;
@@ -240,7 +406,23 @@ export interface AccessLogEntry {
   readonly via?: StreamIdSyntax | "stream-key" | "publish-id" | "route";
 }
 
-/** Decision counters. */
+/**
+ * Decision counters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type AccessCounters } from "@tsrt/tsrt/server";
+ * const ac = new AccessControl({ resources: [{ match: "live/*" }] });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * ac.decide({ peer, streamId: "#!::r=live/a,m=publish", listenerPort: 9000 }, 0);
+ * ac.decide({ peer, streamId: "#!::r=other", listenerPort: 9000 }, 0);
+ * const c: AccessCounters = ac.counters;
+ * assert.equal(c.accepted, 1);
+ * assert.equal(c.byReason[1404], 1);
+ * assert.equal(c.byMode.publish, 1);
+ * ```
+ */
 export interface AccessCounters {
   /** Decisions taken. */
   decisions: number;
@@ -254,7 +436,21 @@ export interface AccessCounters {
   byMode: Record<StreamIdMode, number>;
 }
 
-/** Live server state the decision may depend on, queried synchronously. */
+/**
+ * Live server state the decision may depend on, queried synchronously.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type AccessState } from "@tsrt/tsrt/server";
+ * const published = new Set(["live/a"]);
+ * const state: AccessState = { isPublished: (r) => published.has(r), activeConnections: () => 1 };
+ * const ac = new AccessControl({}, { state });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "#!::r=live/a,m=publish", listenerPort: 9000 }, 0);
+ * assert.equal(!d.accept && d.reason, 1409); // CONFLICT: live/a already has a publisher
+ * ```
+ */
 export interface AccessState {
   /** Whether a resource currently has a publisher. */
   isPublished?(resource: string): boolean;
@@ -262,7 +458,20 @@ export interface AccessState {
   activeConnections?(): number;
 }
 
-/** Options of {@linkcode AccessControl}. */
+/**
+ * Options of {@linkcode AccessControl}.
+ *
+ * @example
+ * ```ts
+ * import { AccessControl, type AccessControlOptions } from "@tsrt/tsrt/server";
+ * const options: AccessControlOptions = {
+ *   logger: (e) => console.log(e.peer, e.accept ? "accept" : `reject ${e.reason}`),
+ *   state: { activeConnections: () => 0 },
+ * };
+ * const ac = new AccessControl({ maxConnections: 100 }, options);
+ * ac.decide({ peer: { hostname: "192.0.2.7", port: 1 }, streamId: "x", listenerPort: 9000 }, 0);
+ * ```
+ */
 export interface AccessControlOptions {
   /** Receives every decision. */
   logger?: (entry: AccessLogEntry) => void;

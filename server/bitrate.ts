@@ -11,7 +11,20 @@
  * @module
  */
 
-/** Options of {@linkcode BitrateMeter}. */
+/**
+ * Options of {@linkcode BitrateMeter}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BitrateMeter, type BitrateMeterOptions } from "@tsrt/tsrt/server";
+ * // A 5-second average in 500 ms buckets.
+ * const options: BitrateMeterOptions = { windowUs: 5_000_000, bucketUs: 500_000 };
+ * const meter = new BitrateMeter(options);
+ * meter.add(0, 1316);
+ * assert.equal(meter.windowUs, 5_000_000);
+ * ```
+ */
 export interface BitrateMeterOptions {
   /** Length of the averaging window in µs. Default 1 s. */
   windowUs?: number;
@@ -193,7 +206,19 @@ export class BitrateMeter {
   }
 }
 
-/** Options of {@linkcode JitterEstimator}. */
+/**
+ * Options of {@linkcode JitterEstimator}.
+ *
+ * @example
+ * ```ts
+ * import { JitterEstimator, type JitterEstimatorOptions } from "@tsrt/tsrt/server";
+ * // SRT packet timestamps are 32-bit microseconds.
+ * const options: JitterEstimatorOptions = { sendWrap: 2 ** 32 };
+ * const jitter = new JitterEstimator(options);
+ * jitter.update(2 ** 32 - 10_000, 0);
+ * jitter.update(10_000, 20_500); // across the wrap: 20 ms apart, 0.5 ms late
+ * ```
+ */
 export interface JitterEstimatorOptions {
   /**
    * Modulus of the send timestamps, when they wrap (SRT packet timestamps wrap at 2^32 µs).

@@ -12,7 +12,18 @@
  * @module
  */
 
-/** An IP address as bytes: 4 for IPv4, 16 for IPv6. */
+/**
+ * An IP address as bytes: 4 for IPv4, 16 for IPv6.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type IpAddress, parseIp } from "@tsrt/tsrt/server";
+ * const ip: IpAddress | undefined = parseIp("192.0.2.1");
+ * assert.equal(ip?.family, 4);
+ * assert.deepEqual([...ip!.bytes], [192, 0, 2, 1]);
+ * ```
+ */
 export interface IpAddress {
   /** 4 or 6. */
   readonly family: 4 | 6;
@@ -20,7 +31,18 @@ export interface IpAddress {
   readonly bytes: Uint8Array;
 }
 
-/** A CIDR range: an address with the number of leading bits that must match. */
+/**
+ * A CIDR range: an address with the number of leading bits that must match.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Cidr, cidrContains, parseCidr, parseIp } from "@tsrt/tsrt/server";
+ * const range: Cidr | undefined = parseCidr("2001:db8::/32");
+ * assert.equal(range?.prefix, 32);
+ * assert.ok(cidrContains(range!, parseIp("2001:db8::1")!));
+ * ```
+ */
 export interface Cidr extends IpAddress {
   /** Prefix length, 0..32 for IPv4 and 0..128 for IPv6. */
   readonly prefix: number;

@@ -14,7 +14,20 @@ import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 import { renderStreamServerMetrics } from "./stream_metrics.ts";
 import type { ServerSnapshot } from "./stream_server.ts";
 
-/** Options of {@linkcode serveMetrics}. */
+/**
+ * Options of {@linkcode serveMetrics}.
+ *
+ * @example
+ * ```ts
+ * import { type MetricsHttpOptions, serveMetrics, StreamServer } from "@tsrt/tsrt/server";
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1" });
+ * const options: MetricsHttpOptions = { port: 0, hostname: "127.0.0.1" };
+ * const http = await serveMetrics(() => server.snapshot(), options);
+ * console.log(`metrics on http://127.0.0.1:${http.port}/metrics`);
+ * await http.close();
+ * await server.close();
+ * ```
+ */
 export interface MetricsHttpOptions {
   /** TCP port; 0 picks a free one. */
   port: number;
@@ -22,7 +35,22 @@ export interface MetricsHttpOptions {
   hostname?: string;
 }
 
-/** A running metrics endpoint. */
+/**
+ * A running metrics endpoint.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MetricsHttpServer, serveMetrics, StreamServer } from "@tsrt/tsrt/server";
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1" });
+ * const http: MetricsHttpServer = await serveMetrics(() => server.snapshot(), { port: 0 });
+ * const res = await fetch(`http://127.0.0.1:${http.port}/streams`);
+ * assert.equal(res.status, 200);
+ * await res.body?.cancel();
+ * await http.close();
+ * await server.close();
+ * ```
+ */
 export interface MetricsHttpServer {
   /** The bound port. */
   readonly port: number;

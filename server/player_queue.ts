@@ -6,7 +6,22 @@
  * @module
  */
 
-/** What a player queue needs of a socket (an `SrtSocket` fits). */
+/**
+ * What a player queue needs of a socket (an `SrtSocket` fits).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PlayerQueue, type PlayerSink } from "@tsrt/tsrt/server";
+ * // Anything with send() and stats() can be fed, an SrtSocket or a test double.
+ * const sent: Uint8Array[] = [];
+ * const sink: PlayerSink = { send: (p) => sent.push(p), stats: () => ({ pktSndBuf: 0 }) };
+ * const queue = new PlayerQueue(sink);
+ * queue.push(new Uint8Array(1316));
+ * assert.equal(sent.length, 1);
+ * queue.close();
+ * ```
+ */
 export interface PlayerSink {
   /** Hands one payload to SRT; throws once the connection has ended. */
   send(payload: Uint8Array): void;
@@ -14,7 +29,21 @@ export interface PlayerSink {
   stats(): { readonly pktSndBuf: number };
 }
 
-/** Options of {@linkcode PlayerQueue}. */
+/**
+ * Options of {@linkcode PlayerQueue}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PlayerQueue, type PlayerQueueOptions } from "@tsrt/tsrt/server";
+ * // A player whose send buffer is full: payloads queue up, and beyond 2 the oldest go.
+ * const options: PlayerQueueOptions = { maxQueued: 2, maxInFlight: 100, retryMs: 50 };
+ * const queue = new PlayerQueue({ send: () => {}, stats: () => ({ pktSndBuf: 100 }) }, options);
+ * for (let i = 0; i < 5; i++) queue.push(new Uint8Array(1316));
+ * assert.equal(queue.counters.dropped, 3);
+ * queue.close();
+ * ```
+ */
 export interface PlayerQueueOptions {
   /** Most payloads waiting in the queue; beyond, the oldest are dropped. Default 4096. */
   maxQueued?: number;
@@ -24,7 +53,20 @@ export interface PlayerQueueOptions {
   retryMs?: number;
 }
 
-/** Counters of a {@linkcode PlayerQueue}. */
+/**
+ * Counters of a {@linkcode PlayerQueue}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PlayerQueue, type PlayerQueueCounters } from "@tsrt/tsrt/server";
+ * const queue = new PlayerQueue({ send: () => {}, stats: () => ({ pktSndBuf: 0 }) });
+ * queue.push(new Uint8Array(1316));
+ * const c: PlayerQueueCounters = queue.counters;
+ * assert.deepEqual(c, { sent: 1, sentBytes: 1316, dropped: 0, queued: 0 });
+ * queue.close();
+ * ```
+ */
 export interface PlayerQueueCounters {
   /** Payloads handed to SRT. */
   sent: number;

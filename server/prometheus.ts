@@ -9,13 +9,53 @@
  * @module
  */
 
-/** Content-Type header value for this format. */
+/**
+ * Content-Type header value for this format.
+ *
+ * @example
+ * ```ts
+ * import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "@tsrt/tsrt/server";
+ * const body = renderPrometheus([
+ *   { name: "up", help: "Whether the exporter runs.", type: "gauge", samples: [{ value: 1 }] },
+ * ]);
+ * const response = new Response(body, { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
+ * console.log(response.headers.get("content-type"));
+ * ```
+ */
 export const PROMETHEUS_CONTENT_TYPE: string = "text/plain; version=0.0.4; charset=utf-8";
 
-/** Metric types this writer emits. */
+/**
+ * Metric types this writer emits.
+ *
+ * @example
+ * ```ts
+ * import type { MetricFamily, MetricType } from "@tsrt/tsrt/server";
+ * const type: MetricType = "counter";
+ * const family: MetricFamily = {
+ *   name: "tsrt_errors_total",
+ *   help: "Errors.",
+ *   type,
+ *   samples: [{ value: 0 }],
+ * };
+ * console.log(family.name);
+ * ```
+ */
 export type MetricType = "counter" | "gauge" | "untyped";
 
-/** One sample of a family: a label set and a value. */
+/**
+ * One sample of a family: a label set and a value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MetricSample, renderPrometheus } from "@tsrt/tsrt/server";
+ * const sample: MetricSample = { labels: { stream: "live/a" }, value: 2.5 };
+ * const text = renderPrometheus([
+ *   { name: "tsrt_rtt_ms", help: "RTT.", type: "gauge", samples: [sample] },
+ * ]);
+ * assert.ok(text.includes('tsrt_rtt_ms{stream="live/a"} 2.5\n'));
+ * ```
+ */
 export interface MetricSample {
   /** Label names and values (names `[a-zA-Z_][a-zA-Z0-9_]*`, not starting with `__`). */
   readonly labels?: Readonly<Record<string, string>>;
@@ -25,7 +65,27 @@ export interface MetricSample {
   readonly timestampMs?: number;
 }
 
-/** A metric family: name, help, type and samples. */
+/**
+ * A metric family: name, help, type and samples.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MetricFamily, renderPrometheus } from "@tsrt/tsrt/server";
+ * const family: MetricFamily = {
+ *   name: "tsrt_players",
+ *   help: "Players per stream.",
+ *   type: "gauge",
+ *   samples: [{ labels: { stream: "live/a" }, value: 3 }],
+ * };
+ * assert.equal(
+ *   renderPrometheus([family]),
+ *   "# HELP tsrt_players Players per stream.\n" +
+ *     "# TYPE tsrt_players gauge\n" +
+ *     'tsrt_players{stream="live/a"} 3\n',
+ * );
+ * ```
+ */
 export interface MetricFamily {
   /** Metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`); counters end in `_total`. */
   readonly name: string;
@@ -45,6 +105,13 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  *
  * @param text Help text.
  * @returns Escaped text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { escapeHelp } from "@tsrt/tsrt/server";
+ * assert.equal(escapeHelp("first line\nC:\\path"), "first line\\nC:\\\\path");
+ * ```
  */
 export function escapeHelp(text: string): string {
   return text.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
@@ -73,6 +140,15 @@ export function escapeLabelValue(value: string): string {
  *
  * @param value The value.
  * @returns Its text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatValue } from "@tsrt/tsrt/server";
+ * assert.equal(formatValue(Infinity), "+Inf");
+ * assert.equal(formatValue(NaN), "NaN");
+ * assert.equal(formatValue(0.25), "0.25");
+ * ```
  */
 export function formatValue(value: number): string {
   if (Number.isNaN(value)) return "NaN";

@@ -7,7 +7,19 @@
  * @module
  */
 
-/** One parsed sample line. */
+/**
+ * One parsed sample line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ParsedSample, parsePrometheus } from "@tsrt/tsrt/server";
+ * const families = parsePrometheus('srt_rtt_seconds{peer="10.0.0.1:5000"} 0.012\n');
+ * const sample: ParsedSample = families.get("srt_rtt_seconds")!.samples[0];
+ * assert.deepEqual(sample.labels, { peer: "10.0.0.1:5000" });
+ * assert.equal(sample.value, 0.012);
+ * ```
+ */
 export interface ParsedSample {
   /** Metric name. */
   readonly name: string;
@@ -19,7 +31,20 @@ export interface ParsedSample {
   readonly timestampMs?: number;
 }
 
-/** A family: its help and type lines and its samples, in input order. */
+/**
+ * A family: its help and type lines and its samples, in input order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ParsedFamily, parsePrometheus } from "@tsrt/tsrt/server";
+ * const text = "# HELP up Whether it runs.\n# TYPE up gauge\nup 1\n";
+ * const up: ParsedFamily | undefined = parsePrometheus(text).get("up");
+ * assert.equal(up?.type, "gauge");
+ * assert.equal(up?.help, "Whether it runs.");
+ * assert.equal(up?.samples.length, 1);
+ * ```
+ */
 export interface ParsedFamily {
   /** Name. */
   readonly name: string;

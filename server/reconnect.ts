@@ -18,7 +18,27 @@ import type { SrtSocket } from "../net/srt_socket.ts";
 import { SrtError } from "../srt/errors.ts";
 import { RejectReason } from "../srt/reject_reason.ts";
 
-/** How to retry. */
+/**
+ * How to retry.
+ *
+ * @example
+ * ```ts
+ * import { connectWithRetry, listen, type RetryPolicy } from "@tsrt/tsrt";
+ * const server = await listen({ port: 0, hostname: "127.0.0.1" });
+ * // Retry after 0.5, 1, 2, 4, 5, 5... seconds (±20 %), and give up after 20 failures in a row.
+ * const policy: RetryPolicy = {
+ *   initialDelayMs: 500,
+ *   maxDelayMs: 5000,
+ *   factor: 2,
+ *   jitter: 0.2,
+ *   maxAttempts: 20,
+ * };
+ * const uri = `srt://127.0.0.1:${server.address.port}?streamid=cam1`;
+ * const caller = await connectWithRetry(uri, policy);
+ * await caller.close();
+ * await server.close();
+ * ```
+ */
 export interface RetryPolicy {
   /** Delay before the first retry, in ms. Default 250. */
   initialDelayMs?: number;
@@ -46,7 +66,22 @@ export interface RetryPolicy {
   connect?: (target: string | ConnectOptions) => Promise<SrtSocket>;
 }
 
-/** Events of a {@linkcode ReconnectingCaller}. */
+/**
+ * Events of a {@linkcode ReconnectingCaller}.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "@tsrt/tsrt";
+ * import { connectWithRetry, type ReconnectEvents } from "@tsrt/tsrt/server";
+ * const server = await listen({ port: 0, hostname: "127.0.0.1" });
+ * const caller = await connectWithRetry(`srt://127.0.0.1:${server.address.port}`);
+ * const onRetry = (e: ReconnectEvents["retry"]) => console.warn(`retry in ${e.delayMs} ms`);
+ * caller.on("retry", onRetry);
+ * caller.on("give-up", (e) => console.error("giving up", e.error));
+ * await caller.close();
+ * await server.close();
+ * ```
+ */
 export interface ReconnectEvents {
   /** Connected (first time: `reconnect` false). */
   connect: { readonly attempt: number; readonly reconnect: boolean };
@@ -75,6 +110,17 @@ const PERMANENT: ReadonlySet<number> = new Set([
  *
  * @param error What the attempt failed with.
  * @returns Whether to retry.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isRetryable } from "@tsrt/tsrt/server";
+ * import { SrtError } from "@tsrt/tsrt";
+ * const forbidden = new SrtError("CONNECTION_REJECTED", "rejected: FORBIDDEN", { reason: 1403 });
+ * const timeout = new SrtError("CONNECTION_TIMEOUT", "no answer");
+ * assert.equal(isRetryable(forbidden), false); // will not change by itself
+ * assert.equal(isRetryable(timeout), true);
+ * ```
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof SrtError && error.code === "CONNECTION_REJECTED") {
@@ -116,12 +162,45 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: numbe
  * {@linkcode ReconnectingCaller.on}. It is called synchronously, with the event's payload.
  *
  * @typeParam K The event name, e.g. `"reconnect"`; fixes the payload type.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "@tsrt/tsrt";
+ * import { connectWithRetry, type ReconnectListener } from "@tsrt/tsrt/server";
+ * const onReconnect: ReconnectListener<"reconnect"> = (e) =>
+ *   console.log(`back after ${e.downtimeMs} ms (attempt ${e.attempt})`);
+ * const server = await listen({ port: 0, hostname: "127.0.0.1" });
+ * const caller = await connectWithRetry(`srt://127.0.0.1:${server.address.port}`);
+ * const unsubscribe = caller.on("reconnect", onReconnect);
+ * unsubscribe();
+ * await caller.close();
+ * await server.close();
+ * ```
  */
 export type ReconnectListener<K extends keyof ReconnectEvents> = (
   event: ReconnectEvents[K],
 ) => void;
 
-/** A caller connection that reconnects; see {@linkcode connectWithRetry}. */
+/**
+ * A caller connection that reconnects; see {@linkcode connectWithRetry}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connectWithRetry, listen, type ReconnectingCaller } from "@tsrt/tsrt";
+ * const server = await listen({ port: 0, hostname: "127.0.0.1" });
+ * const caller: ReconnectingCaller = await connectWithRetry({
+ *   host: "127.0.0.1",
+ *   port: server.address.port,
+ *   streamId: "#!::r=live/cam1,m=publish",
+ * });
+ * assert.equal(caller.connected, true);
+ * // Payloads sent while the link is down are dropped and counted, never queued.
+ * if (!caller.send(new Uint8Array(1316))) console.warn(caller.droppedWhileDisconnected);
+ * await caller.close();
+ * await server.close();
+ * ```
+ */
 export class ReconnectingCaller {
   /** Payloads from every connection in turn; ends when closed or given up. */
   readonly readable: ReadableStream<Uint8Array>;

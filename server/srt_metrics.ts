@@ -33,7 +33,18 @@
 import type { AccessCounters } from "./access_control.ts";
 import { type MetricFamily, type MetricSample, renderPrometheus } from "./prometheus.ts";
 
-/** The libsrt statistics this module reads; every field is optional. */
+/**
+ * The libsrt statistics this module reads; every field is optional.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderSrtMetrics, type SrtStatsInput } from "@tsrt/tsrt/server";
+ * const stats: SrtStatsInput = { pktRecvTotal: 1200, pktRcvLossTotal: 3, msRTT: 12 };
+ * const text = renderSrtMetrics([{ stream: "live/a", peer: "192.0.2.1:5000", stats }]);
+ * assert.ok(text.includes('srt_rtt_seconds{peer="192.0.2.1:5000",stream="live/a"} 0.012\n'));
+ * ```
+ */
 export interface SrtStatsInput {
   /** Data packets sent, retransmissions included. */
   readonly pktSentTotal?: number;
@@ -69,7 +80,24 @@ export interface SrtStatsInput {
   readonly mbpsRecvRate?: number;
 }
 
-/** One connection to report. */
+/**
+ * One connection to report.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ConnectionMetrics, renderSrtMetrics } from "@tsrt/tsrt/server";
+ * const conn: ConnectionMetrics = {
+ *   stream: "live/a",
+ *   peer: "192.0.2.1:5000",
+ *   stats: { pktSentTotal: 10 },
+ *   labels: { mode: "request" },
+ * };
+ * const text = renderSrtMetrics([conn]);
+ * const labels = 'mode="request",peer="192.0.2.1:5000",stream="live/a"';
+ * assert.ok(text.includes(`srt_sent_packets_total{${labels}} 10\n`));
+ * ```
+ */
 export interface ConnectionMetrics {
   /** Value of the `stream` label (the resource). */
   readonly stream: string;

@@ -40,6 +40,16 @@ const TR_PRIORITY: Readonly<Record<string, string>> = {
  *
  * @param snap What `StreamServer.snapshot()` returned.
  * @returns The families, `srt_*` first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { StreamServer, streamServerMetricFamilies } from "@tsrt/tsrt/server";
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1" });
+ * const families = streamServerMetricFamilies(server.snapshot());
+ * assert.ok(families.some((f) => f.name === "tsrt_streams"));
+ * await server.close();
+ * ```
  */
 export function streamServerMetricFamilies(snap: ServerSnapshot): MetricFamily[] {
   const conns = [];
@@ -164,6 +174,14 @@ export function streamServerMetricFamilies(snap: ServerSnapshot): MetricFamily[]
  *
  * @param snap What `StreamServer.snapshot()` returned.
  * @returns The text.
+ *
+ * @example
+ * ```ts
+ * import { renderStreamServerMetrics, StreamServer } from "@tsrt/tsrt/server";
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1" });
+ * console.log(renderStreamServerMetrics(server.snapshot())); // Prometheus text
+ * await server.close();
+ * ```
  */
 export function renderStreamServerMetrics(snap: ServerSnapshot): string {
   return renderPrometheus(streamServerMetricFamilies(snap));

@@ -13,7 +13,21 @@ import { type Frame, FrameAssembler, type StreamParams } from "../mpegts/frame_a
 import { type MonitorEvent, type Tr101290Indicator, TsMonitor } from "../mpegts/monitor.ts";
 import { JitterEstimator } from "./bitrate.ts";
 
-/** Options of {@linkcode StreamPipeline}. */
+/**
+ * Options of {@linkcode StreamPipeline}.
+ *
+ * @example
+ * ```ts
+ * import { StreamPipeline, type StreamPipelineOptions } from "@tsrt/tsrt/server";
+ * const options: StreamPipelineOptions = {
+ *   onFrame: (f) => f.keyframe && f.kind === "video" && console.log("keyframe at", f.pts),
+ *   onEvent: (e) => console.warn(e.indicator, e.message),
+ * };
+ * const pipeline = new StreamPipeline(options);
+ * pipeline.push(new Uint8Array(1316), performance.now());
+ * pipeline.close();
+ * ```
+ */
 export interface StreamPipelineOptions {
   /** Reads the publisher's dropped-packet total (`pktRcvDropTotal`); called only on errors. */
   dropCounter?: () => number;
@@ -25,7 +39,18 @@ export interface StreamPipelineOptions {
   onEvent?: (event: MonitorEvent) => void;
 }
 
-/** Per-PID elementary stream description. */
+/**
+ * Per-PID elementary stream description.
+ *
+ * @example
+ * ```ts
+ * import { type PipelineStreamInfo, StreamPipeline } from "@tsrt/tsrt/server";
+ * const pipeline = new StreamPipeline();
+ * const streams: readonly PipelineStreamInfo[] = pipeline.snapshot().streams;
+ * for (const s of streams) console.log(s.pid, s.params.codec, s.params.width, s.params.height);
+ * pipeline.close();
+ * ```
+ */
 export interface PipelineStreamInfo {
   /** The PID. */
   readonly pid: number;
@@ -33,7 +58,23 @@ export interface PipelineStreamInfo {
   readonly params: StreamParams;
 }
 
-/** What {@linkcode StreamPipeline.snapshot} returns. */
+/**
+ * What {@linkcode StreamPipeline.snapshot} returns.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PipelineSnapshot, StreamPipeline } from "@tsrt/tsrt/server";
+ * const pipeline = new StreamPipeline();
+ * const nulls = new Uint8Array(7 * 188);
+ * for (let i = 0; i < 7; i++) nulls.set([0x47, 0x1f, 0xff, 0x10], i * 188);
+ * pipeline.push(nulls, 0);
+ * const snap: PipelineSnapshot = pipeline.snapshot();
+ * assert.equal(snap.tsPackets, 7);
+ * assert.equal(snap.frames, 0);
+ * pipeline.close();
+ * ```
+ */
 export interface PipelineSnapshot {
   /** TS packets seen. */
   readonly tsPackets: number;

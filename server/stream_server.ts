@@ -50,7 +50,25 @@ import { formatIp, parseIp, toIpv4 } from "./cidr.ts";
 import { PlayerQueue, type PlayerQueueCounters } from "./player_queue.ts";
 import { type PipelineSnapshot, StreamPipeline } from "./stream_pipeline.ts";
 
-/** Options of {@linkcode StreamServer.start}. */
+/**
+ * Options of {@linkcode StreamServer.start}.
+ *
+ * @example
+ * ```ts
+ * import { StreamServer, type StreamServerOptions } from "@tsrt/tsrt/server";
+ * const options: StreamServerOptions = {
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   srt: { latency: 200 },
+ *   access: { resources: [{ match: "live/*" }] },
+ *   limits: { maxConnections: 100, maxConnectionsPerIp: 10 },
+ *   players: { waitForPublisher: true },
+ *   log: (e) => console.log(e.kind),
+ * };
+ * const server = await StreamServer.start(options);
+ * await server.close();
+ * ```
+ */
 export interface StreamServerOptions {
   /** UDP port to listen on; 0 picks a free one (see {@linkcode StreamServer.address}). */
   port: number;
@@ -96,7 +114,20 @@ export interface StreamServerOptions {
   now?: () => number;
 }
 
-/** A log entry: an access decision (`kind: "access"`) or a stream event. */
+/**
+ * A log entry: an access decision (`kind: "access"`) or a stream event.
+ *
+ * @example
+ * ```ts
+ * import { StreamServer, type StreamServerLogEntry } from "@tsrt/tsrt/server";
+ * function line(e: StreamServerLogEntry): string {
+ *   if (e.kind === "access") return `${e.peer} ${e.accept ? "accepted" : `rejected ${e.reason}`}`;
+ *   return `${e.kind} ${e.resource} by ${e.peer}`;
+ * }
+ * const server = await StreamServer.start({ port: 0, log: (e) => console.log(line(e)) });
+ * await server.close();
+ * ```
+ */
 export type StreamServerLogEntry =
   | ({ readonly kind: "access" } & AccessLogEntry)
   | {
@@ -112,7 +143,20 @@ export type StreamServerLogEntry =
     readonly media?: PipelineSnapshot;
   };
 
-/** One connection as {@linkcode StreamServer.snapshot} reports it. */
+/**
+ * One connection as {@linkcode StreamServer.snapshot} reports it.
+ *
+ * @example
+ * ```ts
+ * import { type ConnectionSnapshot, StreamServer } from "@tsrt/tsrt/server";
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1" });
+ * for (const stream of server.snapshot().streams) {
+ *   const publisher: ConnectionSnapshot | undefined = stream.publisher;
+ *   if (publisher) console.log(publisher.peer, publisher.bitsPerSecond, publisher.stats.msRTT);
+ * }
+ * await server.close();
+ * ```
+ */
 export interface ConnectionSnapshot {
   /** `address:port` of the caller. */
   readonly peer: string;
@@ -132,7 +176,25 @@ export interface ConnectionSnapshot {
   readonly stats: Readonly<Record<string, number>>;
 }
 
-/** One stream as {@linkcode StreamServer.snapshot} reports it. */
+/**
+ * One stream as {@linkcode StreamServer.snapshot} reports it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect } from "@tsrt/tsrt";
+ * import { StreamServer, type StreamSnapshot } from "@tsrt/tsrt/server";
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1" });
+ * const streamId = "#!::r=live/a,m=publish";
+ * const publisher = await connect({ host: "127.0.0.1", port: server.address.port, streamId });
+ * await new Promise((r) => setTimeout(r, 50));
+ * const stream: StreamSnapshot | undefined = server.snapshot().streams[0];
+ * assert.equal(stream?.resource, "live/a");
+ * assert.equal(stream?.players.length, 0);
+ * await publisher.close();
+ * await server.close();
+ * ```
+ */
 export interface StreamSnapshot {
   /** The resource name. */
   readonly resource: string;
@@ -150,7 +212,21 @@ export interface StreamSnapshot {
   readonly media?: PipelineSnapshot;
 }
 
-/** What {@linkcode StreamServer.snapshot} returns (JSON-safe). */
+/**
+ * What {@linkcode StreamServer.snapshot} returns (JSON-safe).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ServerSnapshot, StreamServer } from "@tsrt/tsrt/server";
+ * const server = await StreamServer.start({ port: 0, hostname: "127.0.0.1" });
+ * const snap: ServerSnapshot = server.snapshot();
+ * assert.equal(snap.port, server.address.port);
+ * assert.equal(snap.connections, 0);
+ * assert.deepEqual(snap.streams, []);
+ * await server.close();
+ * ```
+ */
 export interface ServerSnapshot {
   /** The bound port. */
   readonly port: number;

@@ -30,6 +30,18 @@ import {
  * - `publish`: the caller sends (a listener that only takes encoders);
  * - `by-route`: the mode of the route that matched the listener port / peer address, and
  *   `request` if that route has none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type MissingModePolicy } from "@tsrt/tsrt/server";
+ * // Makito encoders with "Standard Keys" send u and r but no m: they publish.
+ * const missingMode: MissingModePolicy = "publish";
+ * const ac = new AccessControl({ missingMode });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "#!::u=enc1,r=live/cam", listenerPort: 9000 }, 0);
+ * assert.equal(d.accept && d.mode, "publish");
+ * ```
  */
 export type MissingModePolicy = "request" | "publish" | "by-route";
 

@@ -40,13 +40,48 @@
 /** Largest stream ID in bytes of UTF-8, as enforced by libsrt (`MAX_SID_LENGTH`). */
 export const STREAM_ID_MAX_BYTES: number = 512;
 
-/** What the caller wants to do: `request` = receive (spec default), `publish` = send. */
+/**
+ * What the caller wants to do: `request` = receive (spec default), `publish` = send.
+ *
+ * @example
+ * ```ts
+ * import type { AccessUser, StreamIdMode } from "@tsrt/tsrt/server";
+ * const playOnly: StreamIdMode[] = ["request"];
+ * const viewer: AccessUser = { password: "viewer-password", modes: playOnly };
+ * console.log(viewer.modes);
+ * ```
+ */
 export type StreamIdMode = "request" | "publish" | "bidirectional";
 
-/** The `t` key: `stream` (spec default), `file`, or `auth` (reserved for future use). */
+/**
+ * The `t` key: `stream` (spec default), `file`, or `auth` (reserved for future use).
+ *
+ * @example
+ * ```ts
+ * import { AccessControl, type StreamIdType } from "@tsrt/tsrt/server";
+ * // Serve live streams and file transfers (t=file); anything else is UNACCEPTABLE.
+ * const types: StreamIdType[] = ["stream", "file"];
+ * const ac = new AccessControl({ types });
+ * console.log(ac.counters.decisions);
+ * ```
+ */
 export type StreamIdType = "stream" | "file" | "auth";
 
-/** The dialect a stream ID was recognised as. */
+/**
+ * The dialect a stream ID was recognised as.
+ *
+ * @example
+ * ```ts
+ * import { AccessControl, type StreamIdSyntax } from "@tsrt/tsrt/server";
+ * const seen = new Map<StreamIdSyntax | string, number>();
+ * const ac = new AccessControl({}, {
+ *   logger: (e) => e.via && seen.set(e.via, (seen.get(e.via) ?? 0) + 1),
+ * });
+ * const peer = { hostname: "192.0.2.7", port: 1 };
+ * ac.decide({ peer, streamId: "publish:live/a", listenerPort: 9000 }, 0);
+ * console.log(seen); // Map { "mediamtx" => 1 }
+ * ```
+ */
 export type StreamIdSyntax =
   | "empty"
   | "plain"
@@ -56,7 +91,18 @@ export type StreamIdSyntax =
   | "datarhei"
   | "datarhei-legacy";
 
-/** The non-specification dialects that {@linkcode parseStreamId} can be told to recognise. */
+/**
+ * The non-specification dialects that {@linkcode parseStreamId} can be told to recognise.
+ *
+ * @example
+ * ```ts
+ * import type { ParseStreamIdOptions, StreamIdDialect } from "@tsrt/tsrt/server";
+ * // Only the specification's #!:: form plus SRS's, not MediaMTX's or datarhei's.
+ * const dialects: StreamIdDialect[] = ["srs"];
+ * const parse: ParseStreamIdOptions = { dialects };
+ * console.log(parse);
+ * ```
+ */
 export type StreamIdDialect = "srs" | "mediamtx" | "datarhei";
 
 /** Remarks about normalisations applied while parsing (for logs; never needed for routing). */
@@ -140,7 +186,21 @@ export type StreamIdResult =
   | { readonly ok: true; readonly value: StreamId }
   | { readonly ok: false; readonly error: StreamIdError };
 
-/** Options for {@linkcode parseStreamId}. */
+/**
+ * Options for {@linkcode parseStreamId}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AccessControl, type ParseStreamIdOptions } from "@tsrt/tsrt/server";
+ * // Refuse keys the specification does not define, with KEY_NOTSUP (1001).
+ * const parse: ParseStreamIdOptions = { strictKeys: true };
+ * const ac = new AccessControl({ parse });
+ * const peer = { hostname: "192.0.2.7", port: 40000 };
+ * const d = ac.decide({ peer, streamId: "#!::r=live/a,x=1", listenerPort: 9000 }, 0);
+ * assert.equal(!d.accept && d.reason, 1001);
+ * ```
+ */
 export interface ParseStreamIdOptions {
   /** Non-spec dialects to recognise. Default: all of `srs`, `mediamtx`, `datarhei`. */
   dialects?: readonly StreamIdDialect[];
