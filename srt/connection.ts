@@ -23,7 +23,7 @@ import {
   decodeControlPacket,
   encodeControlPacket,
 } from "./control_packet.ts";
-import { HEADER_SIZE, isControlPacket } from "./data_packet.ts";
+import { dataSeq, HEADER_SIZE, isControlPacket } from "./data_packet.ts";
 import { SrtError, SrtPacketError } from "./errors.ts";
 import {
   type Handshake,
@@ -36,6 +36,7 @@ import {
 import {
   ExtFlags,
   ExtType,
+  type GroupExt,
   type HandshakeExt,
   type HsReqExt,
   type KmExt,
@@ -55,6 +56,11 @@ import { KmState } from "../crypto/km_state.ts";
 import { KmCipher } from "../crypto/key_material.ts";
 import type { RandomBytes } from "./random_bytes.ts";
 import { LiveReceiver } from "./receiver.ts";
+import {
+  checkGroupResponse,
+  GROUP_FLAG_SYNC_ON_MSGNO,
+  type GroupMembership,
+} from "./group_handshake.ts";
 import { RejectReason, rejectReasonName } from "./reject_reason.ts";
 import { RttEstimator } from "./rtt.ts";
 import { LiveSender } from "./sender.ts";
@@ -116,6 +122,12 @@ export interface ConnectionInit {
   readonly initialSeq: number;
   /** Random bytes for key material (needed when `options.passphrase` is set). */
   readonly randomBytes?: RandomBytes;
+  /**
+   * A caller that is a member of a socket group: the GROUP extension its CONCLUSION carries.
+   * The listener must answer with its own (mirror) group, or the attempt fails with
+   * SRT_REJ_GROUP.
+   */
+  readonly group?: GroupExt;
 }
 
 /** Parameters of an accepted connection, from the listener's side of the handshake. */
@@ -142,6 +154,8 @@ export interface AcceptedInit extends ConnectionInit {
   readonly kmStats?: KmStats;
   /** The packet filter the handshake agreed (`""` or absent for none). */
   readonly packetFilter?: string;
+  /** The group this connection is a member of, when the caller asked to be one. */
+  readonly membership?: GroupMembership;
 }
 
 const NO_FILTER_STATS: FecFilterStats = {
@@ -202,6 +216,10 @@ export class SrtConnection {
   #filterConfig = ""; // the packet filter agreed in the handshake
   #fec: FecFilter | undefined;
   #randomBytes: RandomBytes | undefined;
+  #groupExt: GroupExt | undefined;
+  #group: GroupMembership | undefined;
+  /** A group member not yet positioned by its group starts at its first packet. */
+  #adoptFirst = false;
 
   // Negotiated.
   #rcvLatencyUs = 0;
@@ -242,6 +260,7 @@ export class SrtConnection {
     this.#lastRecvUs = init.startUs;
     this.#tracker = new StatsTracker(this.#counters, init.startUs);
     this.#randomBytes = init.randomBytes;
+    this.#groupExt = init.group;
     this.#io = {
       counters: this.#counters,
       rtt: this.#rtt,
@@ -288,6 +307,8 @@ export class SrtConnection {
     c.#crypto = init.crypto;
     c.#kmStats = init.kmStats ?? UNSECURED_STATS;
     c.#filterConfig = init.packetFilter ?? "";
+    c.#group = init.membership;
+    c.#adoptFirst = init.membership !== undefined;
     c.#becomeConnected(now, init.peerInitialSeq, init.rcvLatency, init.sndLatency);
     c.#lastRecvUs = now;
     return c;
@@ -346,6 +367,74 @@ export class SrtConnection {
     return d;
   }
 
+  /** The socket group this connection is a member of, once the handshake agreed it. */
+  get group(): GroupMembership | undefined {
+    return this.#group;
+  }
+
+  /** Sequence number of the payload {@linkcode SrtConnection.pollPayload} returned last, or -1. */
+  get lastPayloadSeq(): number {
+    return this.#receiver?.polledSeq ?? -1;
+  }
+
+  /** The first sequence number not yet received in order (the receiving ACK point), or -1. */
+  get receiveAckSeq(): number {
+    return this.#receiver?.ackPoint ?? -1;
+  }
+
+  /** The sequence number the next payload sent gets, or -1 before the connection is up. */
+  get nextSendSeq(): number {
+    return this.#sender?.nextSeq ?? -1;
+  }
+
+  /** Every packet sent before this sequence number is acknowledged (or dropped); -1 before. */
+  get sendAckedSeq(): number {
+    return this.#sender?.ackedSeq ?? -1;
+  }
+
+  /** Smoothed round-trip time (us). */
+  get rttUs(): number {
+    return this.#rtt.rttUs;
+  }
+
+  /** Round-trip time variation (us). */
+  get rttVarUs(): number {
+    return this.#rtt.rttVarUs;
+  }
+
+  /** When (us) anything last arrived from the peer: a socket group's measure of link health. */
+  get lastResponseUs(): number {
+    return this.#lastRecvUs;
+  }
+
+  /**
+   * Continues the sending sequence at `seq`, forgetting what is unacknowledged (a socket
+   * group aligning a member with the group's numbering; see `LiveSender.overrideSeq`).
+   *
+   * @param now current time (us)
+   * @param seq the sequence number of the next payload
+   * @throws {SrtError} with code `CLOSED` when the connection is not open
+   */
+  overrideSendSeq(now: number, seq: number): void {
+    if (this.#state !== "connected") {
+      throw new SrtError("CLOSED", `cannot override: connection is ${this.#state}`);
+    }
+    this.#sender!.overrideSeq(now, seq);
+  }
+
+  /**
+   * Moves the receiving sequence forward to `seq` while nothing is buffered or missing (the
+   * idle links of a socket group follow the link that carries the stream). Until the group
+   * calls this, a member's first data packet sets where its reception starts.
+   *
+   * @param seq the next sequence number expected
+   * @returns whether it moved
+   */
+  skipReceiveTo(seq: number): boolean {
+    this.#adoptFirst = false; // the group positions it from now on
+    return this.#receiver?.skipTo(seq) ?? false;
+  }
+
   /** Next payload to deliver to the application, in order, or undefined. */
   pollPayload(): Uint8Array | undefined {
     const p = this.#receiver?.pollPayload();
@@ -379,7 +468,7 @@ export class SrtConnection {
    * @throws {SrtError} with code `CLOSED` when the connection is not open.
    * @throws {RangeError} when the payload is empty or too large.
    */
-  send(now: number, payload: Uint8Array): void {
+  send(now: number, payload: Uint8Array, srcTimeUs?: number): void {
     if (this.#state !== "connected") {
       throw new SrtError("CLOSED", `cannot send: connection is ${this.#state}`);
     }
@@ -393,7 +482,7 @@ export class SrtConnection {
       spaced.set(payload);
       payload = spaced;
     }
-    this.#sender!.send(now, payload);
+    this.#sender!.send(now, payload, srcTimeUs ?? now);
   }
 
   /**
@@ -427,6 +516,12 @@ export class SrtConnection {
     if (!isControlPacket(datagram)) {
       if (this.#receiver) {
         this.#lastRecvUs = now;
+        // A group member's first packet may continue the group's sequence, well past the ISN:
+        // start there rather than report the numbers in between lost.
+        if (this.#adoptFirst) {
+          this.#adoptFirst = false;
+          if (!this.#receiver.receivedData) this.#receiver.skipTo(dataSeq(datagram), true);
+        }
         this.#receiver.onData(now, datagram);
       }
       return;
@@ -582,6 +677,10 @@ export class SrtConnection {
       exts.push({ type: ExtType.SID, value: this.#opts.streamId });
       flags |= ExtFlags.CONFIG;
     }
+    if (this.#groupExt) {
+      exts.push(this.#groupExt);
+      flags |= ExtFlags.CONFIG;
+    }
     return {
       version: 5,
       encryption: this.#kmreq ? this.#crypto!.keyLength / 8 : 0,
@@ -657,6 +756,25 @@ export class SrtConnection {
         return;
       }
       this.#filterConfig = filter.config;
+      if (this.#groupExt) {
+        const ext = hs.extensions.find((e): e is GroupExt =>
+          e.type === ExtType.GROUP && !("unknown" in e)
+        );
+        const g = checkGroupResponse(ext, undefined);
+        if (!g.ok) {
+          this.#reject(g.reason, g.message);
+          return;
+        }
+        this.#group = {
+          groupId: this.#groupExt.groupId,
+          peerGroupId: g.peerGroupId,
+          type: this.#groupExt.groupType,
+          syncOnMsgNo: (this.#groupExt.groupFlags & GROUP_FLAG_SYNC_ON_MSGNO) !== 0,
+          weight: this.#groupExt.weight,
+          peerWeight: ext!.weight,
+        };
+        this.#adoptFirst = true;
+      }
       if (!this.#checkKmResponse(hs)) return;
       if (this.#crypto?.gcm && rsp.version < SRT_VERSION_GCM) {
         this.#reject(RejectReason.CRYPTO, "AES-GCM needs a peer of SRT 1.5.4 or later");

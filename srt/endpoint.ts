@@ -11,6 +11,7 @@ import { DeadlineHeap } from "./_deadline_heap.ts";
 import { isControlPacket, packetDestSocketId } from "./data_packet.ts";
 import { HEADER_SIZE } from "./data_packet.ts";
 import { type ConnectionEvent, type PeerAddress, SrtConnection } from "./connection.ts";
+import type { GroupExt } from "./handshake_ext.ts";
 import { type ConnectionRequest, type RandomU32, SrtListener } from "./listener.ts";
 import { type ResolvedOptions, resolveOptions, type SrtOptions } from "./options.ts";
 import { randomBytesFrom } from "./random_bytes.ts";
@@ -122,15 +123,28 @@ export class SrtEndpoint {
   /**
    * Starts a caller connection to `peer`.
    *
+   * @param now Current time in microseconds.
+   * @param peer The listener's address.
+   * @param options This side's options.
+   * @param member For a member of a socket group: the GROUP extension to send and, when the
+   *   group already has a sequence, the initial sequence number to use.
    * @throws {RangeError} for invalid options.
    */
-  connect(now: number, peer: PeerAddress, options: SrtOptions = {}): SrtConnection {
+  connect(
+    now: number,
+    peer: PeerAddress,
+    options: SrtOptions = {},
+    member?: { readonly group: GroupExt; readonly initialSeq?: number },
+  ): SrtConnection {
+    const socketId = this.#newSocketId();
+    const isn = this.#rng() & 0x7fffffff; // drawn after the socket ID, always (test harnesses count on it)
     const conn = SrtConnection.connect(now, {
-      socketId: this.#newSocketId(),
+      socketId,
       peer,
       options: resolveOptions(options),
-      initialSeq: this.#rng() & 0x7fffffff,
+      initialSeq: member?.initialSeq ?? isn,
       randomBytes: randomBytesFrom(this.#rng),
+      group: member?.group,
     });
     this.#conns.set(conn.socketId, conn);
     this.#active.add(conn);
@@ -209,6 +223,14 @@ export class SrtEndpoint {
   /** Sends a payload on one of this endpoint's connections. */
   send(now: number, conn: SrtConnection, payload: Uint8Array): void {
     conn.send(now, payload);
+    this.#active.add(conn);
+  }
+
+  /**
+   * Marks a connection as touched from outside (a socket group sending on it or moving its
+   * sequence): its datagrams go out and its deadline is refreshed at the next drain.
+   */
+  touch(conn: SrtConnection): void {
     this.#active.add(conn);
   }
 

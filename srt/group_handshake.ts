@@ -210,3 +210,19 @@ export function checkGroupResponse(
   }
   return { ok: true, peerGroupId: ext.groupId >>> 0 };
 }
+
+/** What a member connection knows of its group, once the handshake has agreed it. */
+export interface GroupMembership {
+  /** This side's group ID (a mirror group on the Responder). */
+  readonly groupId: number;
+  /** The peer's group ID. */
+  readonly peerGroupId: number;
+  /** The group type ({@linkcode GroupType}). */
+  readonly type: number;
+  /** Whether members synchronise on message numbers. */
+  readonly syncOnMsgNo: boolean;
+  /** This member's weight. */
+  readonly weight: number;
+  /** The peer member's weight. */
+  readonly peerWeight: number;
+}

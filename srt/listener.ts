@@ -24,6 +24,7 @@ import { type Handshake, HsType, REJECTION_BASE, SRT_MAGIC } from "./handshake.t
 import {
   ExtFlags,
   ExtType,
+  type GroupExt,
   type HandshakeExt,
   type HsReqExt,
   type StringExt,
@@ -46,6 +47,12 @@ import { checkRejectReason, RejectReason } from "./reject_reason.ts";
 import { toTimestamp } from "./timestamp.ts";
 import { negotiateFilter } from "./fec_config.ts";
 import { sendsFilterExtension } from "./fec_filter.ts";
+import {
+  checkGroupRequest,
+  type GroupRequestDecision,
+  groupResponse,
+  makeGroupId,
+} from "./group_handshake.ts";
 
 /** A caller asking to connect, waiting for the application's decision. */
 export interface ConnectionRequest {
@@ -69,6 +76,12 @@ export interface ConnectionRequest {
   readonly encrypted: boolean;
   /** The key length the caller uses, in bytes (0 when it does not encrypt). */
   readonly keyLength: number;
+  /**
+   * When the caller is a member of a socket group (its CONCLUSION carries GROUP and this
+   * listener allows groups, `groupConnect`): the peer's group, its type and the member's
+   * weight. Accepting it answers with this listener's mirror group for that peer group.
+   */
+  readonly group?: Extract<GroupRequestDecision, { ok: true }>;
 }
 
 /** Counters kept by the listener. */
@@ -106,6 +119,8 @@ interface Pending {
 const COOKIE_BUCKET_US = 60_000_000;
 const DECIDED_KEEP_US = 30_000_000;
 const PENDING_KEEP_US = 30_000_000;
+/** Peer groups remembered with their mirror group IDs. */
+const MAX_MIRRORS = 4096;
 
 /** The listener state machine. One per bound UDP socket that accepts callers. */
 export class SrtListener {
@@ -131,6 +146,8 @@ export class SrtListener {
   #requests: ConnectionRequest[] = [];
   #tx: { datagram: Uint8Array; to: PeerAddress }[] = [];
   #maxPending: number;
+  /** Mirror group ID for each peer group seen, oldest first (bounded). */
+  #mirrors = new Map<number, number>();
 
   /**
    * Creates a listener.
@@ -249,6 +266,8 @@ export class SrtListener {
       socketId === 0 || this.#isSocketIdUsed(socketId)
     );
     const mss = Math.min(opts.mss, p.hs.mss);
+    const g = request.group;
+    const mirror = g ? this.#mirrorGroup(g.peerGroupId) : 0;
     const conn = SrtConnection.accepted(now, {
       socketId,
       peer: request.peer,
@@ -267,6 +286,14 @@ export class SrtListener {
       kmStats: km.stats,
       randomBytes: randomBytesFrom(this.#rng),
       packetFilter: filter.config,
+      membership: g && {
+        groupId: mirror,
+        peerGroupId: g.peerGroupId,
+        type: g.type,
+        syncOnMsgNo: g.syncOnMsgNo,
+        weight: 0,
+        peerWeight: g.weight,
+      },
     });
     const exts: HandshakeExt[] = [{
       type: ExtType.HSRSP,
@@ -283,6 +310,10 @@ export class SrtListener {
     if (km.kmrsp) {
       exts.push({ type: ExtType.KMRSP, data: km.kmrsp });
       extFlags |= ExtFlags.KMREQ;
+    }
+    if (g) {
+      exts.push(groupResponse(mirror, g));
+      extFlags |= ExtFlags.CONFIG;
     }
     const answer: Handshake = {
       version: 5,
@@ -314,6 +345,19 @@ export class SrtListener {
     const p = this.#pending.get(key);
     if (!p || p.request !== request || p.answer) return;
     this.#decideReject(now, p, reason);
+  }
+
+  /** The mirror group for a peer group: one per peer group, the same for all its members. */
+  #mirrorGroup(peerGroupId: number): number {
+    let id = this.#mirrors.get(peerGroupId);
+    if (id === undefined) {
+      id = makeGroupId(this.#rng());
+      if (this.#mirrors.size >= MAX_MIRRORS) {
+        this.#mirrors.delete(this.#mirrors.keys().next().value!);
+      }
+    } else this.#mirrors.delete(peerGroupId);
+    this.#mirrors.set(peerGroupId, id); // most recently used last
+    return id;
   }
 
   #decideReject(now: number, p: Pending, reason: number): void {
@@ -458,6 +502,10 @@ export class SrtListener {
     const kmExt = hs.extensions.find((e) => e.type === ExtType.KMREQ && !("unknown" in e)) as
       | { data: Uint8Array }
       | undefined;
+    const groupExt = hs.extensions.find((e): e is GroupExt =>
+      e.type === ExtType.GROUP && !("unknown" in e)
+    );
+    const group = groupExt ? checkGroupRequest(groupExt, this.#options.groupConnect) : undefined;
     const request: ConnectionRequest = {
       peer: from,
       streamId: findString(hs.extensions, ExtType.SID),
@@ -467,6 +515,7 @@ export class SrtListener {
       peerSndLatency: hsreq?.sendTsbpdDelay ?? 0,
       encrypted: kmExt !== undefined,
       keyLength: kmExt ? keyLengthFromField(hs.encryption) || (kmExt.data[15] ?? 0) * 4 : 0,
+      ...(group?.ok ? { group } : {}),
     };
     // The KM is a view into the datagram: copy it for the decision, unless it is oversized.
     const kmOk = !kmExt || kmExt.data.length <= KM_MAX_LENGTH;
@@ -483,6 +532,7 @@ export class SrtListener {
     if (hs.version !== 5) reason = RejectReason.VERSION;
     else if (!hsreq || (hs.extension & ExtFlags.HSREQ) === 0) reason = RejectReason.ROGUE;
     else if (!kmOk) reason = RejectReason.ROGUE;
+    else if (group && !group.ok) reason = group.reason;
     else {
       const cc = findString(hs.extensions, ExtType.CONGESTION);
       if (cc !== undefined && cc !== "live") reason = RejectReason.CONGESTION;

@@ -92,6 +92,11 @@ export interface SrtOptions {
    * SRT_REJ_FILTER (14). With a filter the payload size is at most 1452.
    */
   packetFilter?: string;
+  /**
+   * A listener accepts members of socket groups ("bonding", SRTO_GROUPCONNECT). Default false:
+   * a caller whose handshake carries the GROUP extension is refused with SRT_REJ_GROUP (15).
+   */
+  groupConnect?: boolean;
 }
 
 /** Options with every value resolved and checked. */
@@ -148,6 +153,8 @@ export interface ResolvedOptions {
   readonly cryptoMode: 0 | 1 | 2;
   /** Packet filter configuration (`""` for none). */
   readonly packetFilter: string;
+  /** Whether a listener accepts group members. */
+  readonly groupConnect: boolean;
 }
 
 /** libsrt's live-mode defaults. */
@@ -178,6 +185,7 @@ export const DEFAULTS: ResolvedOptions = {
   enforcedEncryption: true,
   cryptoMode: 0,
   packetFilter: "",
+  groupConnect: false,
 };
 
 /** Shortest passphrase libsrt accepts, in bytes. */
@@ -305,5 +313,6 @@ export function resolveOptions(o: SrtOptions = {}): ResolvedOptions {
     enforcedEncryption: o.enforcedEncryption ?? DEFAULTS.enforcedEncryption,
     cryptoMode,
     packetFilter,
+    groupConnect: o.groupConnect ?? DEFAULTS.groupConnect,
   };
 }

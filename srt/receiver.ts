@@ -125,6 +125,9 @@ export class LiveReceiver {
   #rx: Uint8Array[] = [];
   #rxHead = 0;
   #rxLen = 0;
+  #rxSeq: number[] = []; // sequence number of each queued payload
+  #polledSeq = -1;
+  #gotData = false;
   #ackNumber = 0;
   #ackSentSeq = new Int32Array(ACK_HISTORY);
   #ackSentTime = new Float64Array(ACK_HISTORY);
@@ -227,8 +230,47 @@ export class LiveReceiver {
       return undefined;
     }
     const p = this.#rx[this.#rxHead];
+    this.#polledSeq = this.#rxSeq[this.#rxHead];
     this.#rx[this.#rxHead++] = EMPTY;
     return p;
+  }
+
+  /** Sequence number of the payload {@linkcode LiveReceiver.pollPayload} returned last (-1 before any). */
+  get polledSeq(): number {
+    return this.#polledSeq;
+  }
+
+  /** The first sequence number not yet received in order (what the next ACK acknowledges). */
+  get ackPoint(): number {
+    return this.#contig;
+  }
+
+  /** Whether any data packet has arrived yet. */
+  get receivedData(): boolean {
+    return this.#gotData;
+  }
+
+  /**
+   * Moves the reception point forward to `seq` when nothing is buffered or missing, as if every
+   * packet before it had been received and delivered (libsrt's `setInitialRcvSeq` for the idle
+   * links of a socket group, which follow the sequence of the link that carries the stream).
+   * Nothing is acknowledged until data arrives. Returns whether it moved.
+   *
+   * @param seq the next sequence number expected
+   * @param backward allow moving back too (before any data arrived, a group member's first
+   *   packet says where the group's sequence is, whatever its handshake said)
+   * @returns true when the point moved; false when packets are buffered or missing, or `seq`
+   *   is not ahead
+   */
+  skipTo(seq: number, backward = false): boolean {
+    if (this.#count > 0 || this.#loss.size > 0 || seq === this.#base) return false;
+    if (!backward && seqCmp(seq, this.#base) < 0) return false;
+    this.#base = seq;
+    this.#contig = seq;
+    this.#max = (seq - 1) & 0x7fffffff;
+    this.#lastAckSeq = seq;
+    this.#lastAckAckedSeq = seq;
+    return true;
   }
 
   /**
@@ -253,6 +295,7 @@ export class LiveReceiver {
   #onData(now: number, d: Uint8Array, naks: boolean): void {
     const c = this.#io.counters;
     const seq = dataSeq(d);
+    this.#gotData = true;
     const payloadLen = d.length - HEADER_SIZE;
     const retransmitted = (d[4] & 0x04) !== 0;
     c.pktRecvTotal++;
@@ -424,6 +467,7 @@ export class LiveReceiver {
         this.#bytes -= d.length - HEADER_SIZE;
         // A view built directly: subarray() goes through the species lookup and costs more.
         if (!this.#undecryptable[slot]) {
+          this.#rxSeq[this.#rxLen] = this.#base;
           this.#push(new Uint8Array(d.buffer, d.byteOffset + HEADER_SIZE, d.length - HEADER_SIZE));
         }
         this.#base = seqInc(this.#base);

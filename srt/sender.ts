@@ -231,8 +231,47 @@ export class LiveSender {
     this.#busySinceUs = now;
   }
 
-  /** Queues one payload as a solo live-mode message and sends what the pacer allows. */
-  send(now: number, payload: Uint8Array): void {
+  /** The sequence number the next payload gets. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
+  /** The acknowledged point: every packet before it has been acknowledged or dropped. */
+  get ackedSeq(): number {
+    return this.#lastAck;
+  }
+
+  /**
+   * Makes `seq` the sequence number of the next payload, forgetting whatever is still
+   * unacknowledged (libsrt's `overrideSndSeqNo`). Socket groups use it to give every member
+   * the group's numbering: a member that starts carrying the stream (a backup link taking
+   * over, a link joining a broadcast group) continues from the group's sequence, and the
+   * packets it drops here are the group's to resend.
+   *
+   * @param now current time (us)
+   * @param seq the next sequence number (0..2^31-1)
+   */
+  overrideSeq(now: number, seq: number): void {
+    if (seqCmp(this.#lastAck, this.#nextSeq) < 0) this.#release(this.#nextSeq, now);
+    this.#loss.clear();
+    this.#copies.clear();
+    this.#earlyChecks.clear();
+    this.#finalChecks.clear();
+    this.#fecOut.length = 0;
+    this.#nextSeq = seq;
+    this.#sendNext = seq;
+    this.#lastAck = seq;
+  }
+
+  /**
+   * Queues one payload as a solo live-mode message and sends what the pacer allows.
+   *
+   * @param now current time (us)
+   * @param payload the message
+   * @param srcTimeUs when the message was first handed to SRT (default `now`): its timestamp
+   *   and its too-late deadline count from then (a group resending over another link keeps it)
+   */
+  send(now: number, payload: Uint8Array, srcTimeUs: number = now): void {
     const seq = this.#nextSeq;
     if (seqOff(this.#lastAck, seq) > this.#mask) this.#dropOldest(now, 1);
     const idle = !this.#hasWork();
@@ -245,14 +284,14 @@ export class LiveSender {
       d,
       seq,
       makeMsgWord(PacketPosition.SOLO, false, 0, false, this.#msgNo),
-      toTimestamp(now - this.#startUs),
+      toTimestamp(Math.max(0, srcTimeUs - this.#startUs)),
       this.#peerSocketId,
     );
     d.set(payload, HEADER_SIZE);
     // Encrypted once, here: retransmissions reuse the ciphertext.
     (this.#io as CryptoHook).encrypt?.(now, d, seq);
     this.#buf[slot] = d;
-    this.#origin[slot] = now;
+    this.#origin[slot] = srcTimeUs;
     this.#tailCount[slot] = 0;
     this.#naked[slot] = 0;
     this.#bytes += payload.length;
