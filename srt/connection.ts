@@ -73,7 +73,18 @@ import {
 } from "./stats.ts";
 import { toTimestamp } from "./timestamp.ts";
 
-/** An IP address and UDP port. */
+/**
+ * An IP address and UDP port.
+ *
+ * @example
+ * ```ts
+ * import { type PeerAddress, SrtEndpoint } from "@tsrt/tsrt";
+ * const listener: PeerAddress = { hostname: "192.0.2.10", port: 9000 };
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const conn = endpoint.connect(0, listener, { streamId: "cam1" });
+ * console.log(conn.peer.hostname);
+ * ```
+ */
 export interface PeerAddress {
   /** IPv4 or IPv6 address in text form. */
   readonly hostname: string;
@@ -81,7 +92,21 @@ export interface PeerAddress {
   readonly port: number;
 }
 
-/** Something that happened to a connection. */
+/**
+ * Something that happened to a connection.
+ *
+ * @example
+ * ```ts
+ * import { type ConnectionEvent, SrtEndpoint } from "@tsrt/tsrt";
+ * function describe(e: ConnectionEvent): string {
+ *   return e.kind === "connected" ? "up" : `down: ${e.error?.code ?? "clean shutdown"}`;
+ * }
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * for (let ev = endpoint.pollEvent(); ev; ev = endpoint.pollEvent()) {
+ *   console.log(describe(ev.event));
+ * }
+ * ```
+ */
 export type ConnectionEvent =
   | { readonly kind: "connected" }
   | { readonly kind: "closed"; readonly error: SrtError | undefined };
@@ -89,6 +114,16 @@ export type ConnectionEvent =
 /**
  * Connection states. `closing` is a local close waiting (up to the linger time) for the peer
  * to acknowledge and play out what was sent before SHUTDOWN goes out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ConnectionState, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const conn = endpoint.connect(0, { hostname: "192.0.2.10", port: 9000 });
+ * const state: ConnectionState = conn.state;
+ * assert.equal(state, "connecting"); // until the listener answers
+ * ```
  */
 export type ConnectionState = "connecting" | "connected" | "closing" | "closed";
 
@@ -108,7 +143,20 @@ const SHUTDOWN_REPEAT = 3;
 /** Extra wait after the peer's play-out time before SHUTDOWN: its TSBPD clock and read loop lag ours. */
 const LINGER_MARGIN_US = 50_000;
 
-/** Fixed parameters of a connection, decided by the handshake or by the caller. */
+/**
+ * Fixed parameters of a connection, decided by the handshake or by the caller.
+ *
+ * @example
+ * ```ts
+ * import type { ConnectionInit } from "@tsrt/tsrt";
+ * // SrtEndpoint.connect() builds this; SrtConnection.connect() takes it without startUs.
+ * function describe(init: ConnectionInit): string {
+ *   const { hostname, port } = init.peer;
+ *   return `socket ${init.socketId} -> ${hostname}:${port}, ISN ${init.initialSeq}`;
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
 export interface ConnectionInit {
   /** This side's socket ID. */
   readonly socketId: number;
@@ -130,7 +178,19 @@ export interface ConnectionInit {
   readonly group?: GroupExt;
 }
 
-/** Parameters of an accepted connection, from the listener's side of the handshake. */
+/**
+ * Parameters of an accepted connection, from the listener's side of the handshake.
+ *
+ * @example
+ * ```ts
+ * import type { AcceptedInit } from "@tsrt/tsrt";
+ * // What the listener side (or a finished rendezvous) knows once the handshake is done.
+ * function describe(init: AcceptedInit): string {
+ *   return `peer socket ${init.peerSocketId}, receive latency ${init.rcvLatency} ms`;
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
 export interface AcceptedInit extends ConnectionInit {
   /** The caller's socket ID. */
   readonly peerSocketId: number;
@@ -185,7 +245,33 @@ export function liveSrtFlags(options: ResolvedOptions): number {
     (options.nakReport ? SrtFlags.NAKREPORT : 0);
 }
 
-/** One SRT connection in live mode, as a sans-IO state machine. */
+/**
+ * One SRT connection in live mode, as a sans-IO state machine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PeerAddress, type SrtConnection, SrtEndpoint } from "@tsrt/tsrt";
+ * const rng = () => crypto.getRandomValues(new Uint32Array(1))[0];
+ * const A: PeerAddress = { hostname: "10.0.0.1", port: 5000 };
+ * const B: PeerAddress = { hostname: "10.0.0.2", port: 9000 };
+ * const callerSide = new SrtEndpoint(rng);
+ * const listenerSide = new SrtEndpoint(rng);
+ * listenerSide.listen(0);
+ * const conn: SrtConnection = callerSide.connect(0, B, { latency: 120 });
+ * // Carry datagrams both ways, one millisecond of virtual time per step.
+ * for (let now = 1000; conn.state !== "connected"; now += 1000) {
+ *   callerSide.handleTimeout(now);
+ *   callerSide.drain((d) => listenerSide.handleDatagram(now, d, A));
+ *   listenerSide.drain((d) => callerSide.handleDatagram(now, d, B));
+ *   for (let r = listenerSide.pollRequest(); r; r = listenerSide.pollRequest()) {
+ *     listenerSide.accept(now, r);
+ *   }
+ * }
+ * assert.equal(conn.rcvLatency, 120);
+ * assert.equal(conn.stats(1_000_000).pktSentTotal, 0);
+ * ```
+ */
 export class SrtConnection {
   /** This side's socket ID. */
   readonly socketId: number;

@@ -101,7 +101,19 @@ const KK_MASK_BYTE4 = 0x18;
 export const KM_RESEND_US = 1_000_000;
 const HEADER_SIZE = 16;
 
-/** Key-material states of a connection, as libsrt reports them. */
+/**
+ * Key-material states of a connection, as libsrt reports them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KmState, type KmStats, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const conn = endpoint.connect(0, { hostname: "192.0.2.10", port: 9000 });
+ * const km: KmStats = conn.kmStats;
+ * assert.equal(km.kmState, KmState.UNSECURED); // no passphrase
+ * ```
+ */
 export interface KmStats {
   /** SRTO_KMSTATE: the sending state, or the receiving one when that is not SECURED. */
   readonly kmState: KmState;
@@ -111,7 +123,20 @@ export interface KmStats {
   readonly rcvKmState: KmState;
 }
 
-/** Counters of the key-material exchange. */
+/**
+ * Counters of the key-material exchange.
+ *
+ * @example
+ * ```ts
+ * import { type KmCounters, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const peer = { hostname: "192.0.2.10", port: 9000 };
+ * const conn = endpoint.connect(0, peer, { passphrase: "a long shared secret" });
+ * // Present once the connection is encrypted.
+ * const counters: Readonly<KmCounters> | undefined = conn.kmCounters;
+ * console.log(counters?.keySwitches ?? 0);
+ * ```
+ */
 export interface KmCounters {
   /** Refresh KMREQs sent (repeats included). */
   kmReqSent: number;
@@ -144,7 +169,27 @@ export type ListenerKmResult =
   | { readonly ok: true; readonly control: CryptoControl; readonly kmrsp: Uint8Array }
   | { readonly ok: false; readonly state: KmState };
 
-/** What a UMSG_EXT KM packet asks the connection to send back. */
+/**
+ * What a UMSG_EXT KM packet asks the connection to send back.
+ *
+ * @example
+ * ```ts
+ * import { CryptoControl, type KmReply } from "@tsrt/tsrt";
+ * const settings = {
+ *   passphrase: "a long shared secret",
+ *   kmRefreshRate: 1 << 24,
+ *   kmPreAnnounce: 1 << 12,
+ *   randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
+ * };
+ * const { kmreq } = CryptoControl.forCaller(settings, 16);
+ * const listener = CryptoControl.forListener(settings, kmreq);
+ * // A KMREQ arriving as UMSG_EXT subtype 3 (a key refresh) is answered with a KMRSP (subtype 4).
+ * const reply: KmReply | undefined = listener.ok
+ *   ? listener.control.onControl(3, kmreq)
+ *   : undefined;
+ * console.log(reply?.subtype);
+ * ```
+ */
 export interface KmReply {
   /** UMSG_EXT subtype (4 = KMRSP). */
   readonly subtype: number;
@@ -168,7 +213,31 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return true;
 }
 
-/** Key-material and packet-cipher state of one encrypted connection. */
+/**
+ * Key-material and packet-cipher state of one encrypted connection.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CryptoControl, KmState } from "@tsrt/tsrt";
+ * const settings = {
+ *   passphrase: "a long shared secret",
+ *   kmRefreshRate: 1 << 24,
+ *   kmPreAnnounce: 1 << 12,
+ *   randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
+ * };
+ * const { control: caller, kmreq } = CryptoControl.forCaller(settings, 16);
+ * const listener = CryptoControl.forListener(settings, kmreq);
+ * assert.ok(listener.ok);
+ * caller.onHandshakeResponse(listener.kmrsp, kmreq);
+ * assert.equal(caller.stats.kmState, KmState.SECURED);
+ * const packet = new Uint8Array(16 + 5); // header, then the payload
+ * packet.set([1, 2, 3, 4, 5], 16);
+ * caller.encrypt(0, packet, 1);
+ * assert.ok(listener.control.decrypt(packet, 1));
+ * assert.deepEqual([...packet.subarray(16)], [1, 2, 3, 4, 5]);
+ * ```
+ */
 export class CryptoControl {
   /** Exchange counters. */
   readonly counters: KmCounters = {

@@ -20,7 +20,19 @@ import { rendezvousKeyMaterial, type RendezvousKm } from "./rendezvous_km.ts";
 import { SrtError } from "./errors.ts";
 import { RejectReason, rejectReasonName } from "./reject_reason.ts";
 
-/** An event of one of the endpoint's connections. */
+/**
+ * An event of one of the endpoint's connections.
+ *
+ * @example
+ * ```ts
+ * import { type EndpointEvent, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * endpoint.drain(() => {});
+ * for (let e: EndpointEvent | undefined = endpoint.pollEvent(); e; e = endpoint.pollEvent()) {
+ *   console.log(e.connection.socketId, e.event.kind);
+ * }
+ * ```
+ */
 export interface EndpointEvent {
   /** The connection concerned. */
   readonly connection: SrtConnection;
@@ -28,7 +40,19 @@ export interface EndpointEvent {
   readonly event: ConnectionEvent;
 }
 
-/** A rendezvous that ended without a connection. */
+/**
+ * A rendezvous that ended without a connection.
+ *
+ * @example
+ * ```ts
+ * import { type RendezvousFailure, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * endpoint.rendezvous(0, { hostname: "198.51.100.7", port: 9000 });
+ * // ...after the drive loop has run:
+ * const failure: RendezvousFailure | undefined = endpoint.pollFailure();
+ * if (failure) console.error(failure.peer.hostname, failure.error.code, failure.error.reason);
+ * ```
+ */
 export interface RendezvousFailure {
   /** The peer it was meant to meet. */
   readonly peer: PeerAddress;
@@ -49,7 +73,19 @@ interface RendezvousEntry {
 
 const peerKey = (p: PeerAddress): string => `${p.hostname} ${p.port}`;
 
-/** Counters of datagrams the endpoint could not route. */
+/**
+ * Counters of datagrams the endpoint could not route.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type EndpointCounters, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * endpoint.handleDatagram(0, new Uint8Array(3), { hostname: "192.0.2.1", port: 1234 });
+ * const c: EndpointCounters = endpoint.counters;
+ * assert.equal(c.runts, 1); // too short to be SRT, counted and dropped
+ * ```
+ */
 export interface EndpointCounters {
   /** Datagrams shorter than an SRT header. */
   runts: number;
@@ -61,7 +97,37 @@ export interface EndpointCounters {
   notListening: number;
 }
 
-/** Everything behind one UDP socket: an optional listener and any number of connections. */
+/**
+ * Everything behind one UDP socket: an optional listener and any number of connections.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PeerAddress, SrtEndpoint } from "@tsrt/tsrt";
+ * const rng = () => crypto.getRandomValues(new Uint32Array(1))[0];
+ * const A: PeerAddress = { hostname: "10.0.0.1", port: 5000 };
+ * const B: PeerAddress = { hostname: "10.0.0.2", port: 9000 };
+ * const caller = new SrtEndpoint(rng);
+ * const server = new SrtEndpoint(rng);
+ * server.listen(0, { latency: 120 });
+ * const conn = caller.connect(0, B, { streamId: "cam1" });
+ * const received: Uint8Array[] = [];
+ * // The whole network: every datagram arrives 1 ms after it was sent, in virtual time.
+ * let now = 0;
+ * const step = () => {
+ *   now += 1000;
+ *   caller.handleTimeout(now);
+ *   server.handleTimeout(now);
+ *   caller.drain((d) => server.handleDatagram(now, d, A));
+ *   server.drain((d) => caller.handleDatagram(now, d, B), (_c, p) => received.push(p));
+ *   for (let r = server.pollRequest(); r; r = server.pollRequest()) server.accept(now, r);
+ * };
+ * while (conn.state !== "connected") step();
+ * caller.send(now, conn, new TextEncoder().encode("hello"));
+ * while (received.length === 0) step(); // delivered at its TSBPD time, 120 ms later
+ * assert.equal(new TextDecoder().decode(received[0]), "hello");
+ * ```
+ */
 export class SrtEndpoint {
   /** Routing counters. */
   readonly counters: EndpointCounters = {

@@ -37,7 +37,20 @@ export interface FecFilterInit {
   readonly socketId: number;
 }
 
-/** libsrt's filter counters, named as in `SRT_TRACEBSTATS` (totals). */
+/**
+ * libsrt's filter counters, named as in `SRT_TRACEBSTATS` (totals).
+ *
+ * @example
+ * ```ts
+ * import type { FecFilterStats, SrtSocket } from "@tsrt/tsrt";
+ * // With packetfilter=fec,... the socket's stats() carry libsrt's filter counters.
+ * function fecSummary(socket: SrtSocket): string {
+ *   const s: FecFilterStats = socket.stats();
+ *   return `rebuilt ${s.pktRcvFilterSupplyTotal}, unrecoverable ${s.pktRcvFilterLossTotal}`;
+ * }
+ * console.log(typeof fecSummary);
+ * ```
+ */
 export interface FecFilterStats {
   /** FEC packets sent. */
   readonly pktSndFilterExtraTotal: number;

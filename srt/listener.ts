@@ -54,7 +54,23 @@ import {
   makeGroupId,
 } from "./group_handshake.ts";
 
-/** A caller asking to connect, waiting for the application's decision. */
+/**
+ * A caller asking to connect, waiting for the application's decision.
+ *
+ * @example
+ * ```ts
+ * import { type ConnectionRequest, listen, RejectReason } from "@tsrt/tsrt";
+ * const server = await listen({
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   accept: (req: ConnectionRequest) => {
+ *     if (!req.encrypted) return RejectReason.UNSECURE; // insist on encryption
+ *     return req.streamId?.startsWith("#!::r=live/") ?? false;
+ *   },
+ * });
+ * await server.close();
+ * ```
+ */
 export interface ConnectionRequest {
   /** Where the caller is. */
   readonly peer: PeerAddress;
@@ -84,7 +100,19 @@ export interface ConnectionRequest {
   readonly group?: Extract<GroupRequestDecision, { ok: true }>;
 }
 
-/** Counters kept by the listener. */
+/**
+ * Counters kept by the listener.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type ListenerCounters, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const listener = endpoint.listen(0);
+ * const counters: ListenerCounters = listener.counters;
+ * assert.equal(counters.accepted, 0);
+ * ```
+ */
 export interface ListenerCounters {
   /** INDUCTION requests answered. */
   inductions: number;
@@ -122,7 +150,26 @@ const PENDING_KEEP_US = 30_000_000;
 /** Peer groups remembered with their mirror group IDs. */
 const MAX_MIRRORS = 4096;
 
-/** The listener state machine. One per bound UDP socket that accepts callers. */
+/**
+ * The listener state machine. One per bound UDP socket that accepts callers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SrtEndpoint, SrtListener } from "@tsrt/tsrt";
+ * const rng = () => crypto.getRandomValues(new Uint32Array(1))[0];
+ * const server = new SrtEndpoint(rng);
+ * const listener: SrtListener = server.listen(0, { latency: 200 });
+ * const caller = new SrtEndpoint(rng);
+ * caller.connect(0, { hostname: "10.0.0.2", port: 9000 });
+ * // The caller's first datagram is an INDUCTION request the listener answers by itself.
+ * caller.drain((d) => {
+ *   assert.ok(SrtListener.wants(d));
+ *   server.handleDatagram(0, d, { hostname: "10.0.0.1", port: 5000 });
+ * });
+ * assert.equal(listener.counters.inductions, 1);
+ * ```
+ */
 export class SrtListener {
   /** Counters, for statistics. */
   readonly counters: ListenerCounters = {

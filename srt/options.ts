@@ -7,7 +7,27 @@
 import { parseFecOption } from "./fec_config.ts";
 import { payloadSizeWithFilter } from "./fec_filter.ts";
 
-/** Options of an SRT connection. Durations are milliseconds, as in libsrt's socket options. */
+/**
+ * Options of an SRT connection. Durations are milliseconds, as in libsrt's socket options.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connect, listen, type SrtOptions } from "@tsrt/tsrt";
+ * // srt://host:port?latency=200&passphrase=...&pbkeylen=32&packetfilter=fec,cols:10,rows:5
+ * const options: SrtOptions = {
+ *   latency: 200,
+ *   passphrase: "a long shared secret",
+ *   pbkeylen: 32,
+ *   packetFilter: "fec,cols:10,rows:5",
+ * };
+ * const server = await listen({ port: 0, hostname: "127.0.0.1", ...options });
+ * const socket = await connect({ host: "127.0.0.1", port: server.address.port, ...options });
+ * assert.equal(socket.latency, 200);
+ * await socket.close();
+ * await server.close();
+ * ```
+ */
 export interface SrtOptions {
   /** Sets both `rcvLatency` and `peerLatency` (SRTO_LATENCY). Default 120 ms. */
   latency?: number;
@@ -99,7 +119,19 @@ export interface SrtOptions {
   groupConnect?: boolean;
 }
 
-/** Options with every value resolved and checked. */
+/**
+ * Options with every value resolved and checked.
+ *
+ * @example
+ * ```ts
+ * import type { ResolvedOptions } from "@tsrt/tsrt";
+ * // The options a connection runs with once defaults are applied and values checked.
+ * function describe(o: ResolvedOptions): string {
+ *   return `latency ${o.rcvLatency} ms, peer idle timeout ${o.peerIdleTimeout} ms`;
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
 export interface ResolvedOptions {
   /** Receive latency in ms. */
   readonly rcvLatency: number;

@@ -6,10 +6,32 @@
  * @module
  */
 
-/** Random 32-bit unsigned integers, supplied by the adapter (tests pass a seeded one). */
+/**
+ * Random 32-bit unsigned integers, supplied by the adapter (tests pass a seeded one).
+ *
+ * @example
+ * ```ts
+ * import { type RandomU32, SrtEndpoint } from "@tsrt/tsrt";
+ * import { createPrng } from "@tsrt/tsrt/net";
+ * // A seeded source makes socket IDs, sequence numbers and keys reproducible in tests.
+ * const prng = createPrng(42);
+ * const rng: RandomU32 = () => prng.nextU32();
+ * const endpoint = new SrtEndpoint(rng);
+ * console.log(endpoint.connections.size);
+ * ```
+ */
 export type RandomU32 = () => number;
 
-/** A source of `n` random bytes. */
+/**
+ * A source of `n` random bytes.
+ *
+ * @example
+ * ```ts
+ * import type { RandomBytes } from "@tsrt/tsrt";
+ * const randomBytes: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n));
+ * console.log(randomBytes(16).length);
+ * ```
+ */
 export type RandomBytes = (n: number) => Uint8Array;
 
 /**

@@ -7,7 +7,23 @@
  * @module
  */
 
-/** Rejection reason codes. */
+/**
+ * Rejection reason codes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listen, RejectReason } from "@tsrt/tsrt";
+ * assert.equal(RejectReason.FORBIDDEN, 1403); // SRT_REJX_FORBIDDEN
+ * assert.equal(RejectReason.BADSECRET, 10); // SRT_REJ_BADSECRET
+ * const server = await listen({
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   accept: (req) => req.streamId === "cam1" ? true : RejectReason.NOTFOUND,
+ * });
+ * await server.close();
+ * ```
+ */
 export const RejectReason = {
   /** Unknown reason. */
   UNKNOWN: 0,
@@ -93,7 +109,17 @@ const NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(RejectReason).map(([k, v]) => [v, k]),
 );
 
-/** A readable name for a rejection reason, e.g. `FORBIDDEN (1403)`. */
+/**
+ * A readable name for a rejection reason, e.g. `FORBIDDEN (1403)`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rejectReasonName } from "@tsrt/tsrt";
+ * assert.equal(rejectReasonName(1403), "FORBIDDEN (1403)");
+ * assert.equal(rejectReasonName(2001), "USER (2001)"); // application-defined
+ * ```
+ */
 export function rejectReasonName(reason: number): string {
   const name = NAMES.get(reason) ?? (reason >= 2000 ? "USER" : "UNKNOWN");
   return `${name} (${reason})`;

@@ -40,7 +40,18 @@ import type { ResolvedOptions } from "./options.ts";
 import { RejectReason } from "./reject_reason.ts";
 import { cookieContest } from "./rendezvous_cookie.ts";
 
-/** libsrt's `RendezvousState` names, plus the end states. */
+/**
+ * libsrt's `RendezvousState` names, plus the end states.
+ *
+ * @example
+ * ```ts
+ * import { type RendezvousState, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const hs = endpoint.rendezvous(0, { hostname: "198.51.100.7", port: 9000 });
+ * const state: RendezvousState = hs.state;
+ * console.log(state); // "waving" until the peer's first handshake arrives
+ * ```
+ */
 export type RendezvousState =
   | "waving"
   | "attention"
@@ -49,12 +60,35 @@ export type RendezvousState =
   | "connected"
   | "failed";
 
-/** Handshake role after the cookie contest. */
+/**
+ * Handshake role after the cookie contest.
+ *
+ * @example
+ * ```ts
+ * import { type RendezvousRole, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const hs = endpoint.rendezvous(0, { hostname: "198.51.100.7", port: 9000 });
+ * // Decided by the cookie contest once both sides have waved.
+ * const role: RendezvousRole | undefined = hs.role;
+ * console.log(role ?? "not decided yet");
+ * ```
+ */
 export type RendezvousRole = "initiator" | "responder";
 
 /**
  * Key-material hooks, so that the crypto layer (e.g. `CryptoControl`) can be plugged in
  * without this module knowing it. All optional; without them no KM extension is sent.
+ *
+ * @example
+ * ```ts
+ * import type { RendezvousKeyMaterial } from "@tsrt/tsrt";
+ * // Hooks that send no KMREQ and refuse a peer that encrypts (SRT_REJ_UNSECURE, 11).
+ * const clearOnly: RendezvousKeyMaterial = {
+ *   respond: (kmreq) => (kmreq ? { reject: 11 } : undefined),
+ *   accept: (kmrsp) => (kmrsp ? 11 : undefined),
+ * };
+ * console.log(Object.keys(clearOnly));
+ * ```
  */
 export interface RendezvousKeyMaterial {
   /** Initiator: the KMREQ message to attach to CONCLUSION+HSREQ. */
@@ -65,7 +99,19 @@ export interface RendezvousKeyMaterial {
   accept?(kmrsp: Uint8Array | undefined): number | undefined;
 }
 
-/** Parameters of one rendezvous attempt. */
+/**
+ * Parameters of one rendezvous attempt.
+ *
+ * @example
+ * ```ts
+ * import type { RendezvousInit } from "@tsrt/tsrt";
+ * // SrtEndpoint.rendezvous() builds this from the options; a custom driver builds its own.
+ * function describe(init: RendezvousInit): string {
+ *   return `socket ${init.socketId} meets ${init.peer.hostname}:${init.peer.port}`;
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
 export interface RendezvousInit {
   /** This side's socket ID. */
   readonly socketId: number;
@@ -89,7 +135,19 @@ export interface RendezvousInit {
   readonly cookieTieBreak?: boolean;
 }
 
-/** What a finished rendezvous agreed, shaped for `SrtConnection.accepted()`. */
+/**
+ * What a finished rendezvous agreed, shaped for `SrtConnection.accepted()`.
+ *
+ * @example
+ * ```ts
+ * import { type RendezvousResult, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const hs = endpoint.rendezvous(0, { hostname: "198.51.100.7", port: 9000 });
+ * // Once hs.state is "connected":
+ * const result: RendezvousResult | undefined = hs.result;
+ * if (result) console.log(result.role, result.init.rcvLatency, result.packetFilter);
+ * ```
+ */
 export interface RendezvousResult {
   /** The connection parameters (no `crypto`: the KM hooks' owner adds it). */
   readonly init: AcceptedInit;
@@ -101,7 +159,22 @@ export interface RendezvousResult {
 
 const RESEND_US = 250_000;
 
-/** One side of an HSv5 rendezvous. */
+/**
+ * One side of an HSv5 rendezvous.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RendezvousHandshake, SrtEndpoint } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const hs: RendezvousHandshake = endpoint.rendezvous(0, { hostname: "198.51.100.7", port: 9000 });
+ * // It waves (sends WAVEAHAND) at once and every 250 ms until the peer answers.
+ * const out: Uint8Array[] = [];
+ * endpoint.drain((d) => out.push(d));
+ * assert.equal(out.length, 1);
+ * assert.equal(hs.state, "waving");
+ * ```
+ */
 export class RendezvousHandshake {
   readonly #init: RendezvousInit;
   readonly #out: Uint8Array[] = [];

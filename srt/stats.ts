@@ -18,7 +18,19 @@
 
 import type { FecFilterStats } from "./fec_filter.ts";
 
-/** Counters accumulated over the life of a connection (libsrt's `*Total` fields). */
+/**
+ * Counters accumulated over the life of a connection (libsrt's `*Total` fields).
+ *
+ * @example
+ * ```ts
+ * import type { SrtCounters, SrtSocket } from "@tsrt/tsrt";
+ * function lossRatio(socket: SrtSocket): number {
+ *   const s: Readonly<SrtCounters> = socket.stats();
+ *   return s.pktRecvTotal === 0 ? 0 : s.pktRcvLossTotal / s.pktRecvTotal;
+ * }
+ * console.log(typeof lossRatio);
+ * ```
+ */
 export interface SrtCounters {
   /** Data packets sent, retransmissions included. */
   pktSentTotal: number;
@@ -80,7 +92,19 @@ export interface SrtCounters {
   byteRcvUndecryptTotal: number;
 }
 
-/** Interval values: the change of each `*Total` counter since the last clear, and rates. */
+/**
+ * Interval values: the change of each `*Total` counter since the last clear, and rates.
+ *
+ * @example
+ * ```ts
+ * import { SrtEndpoint, type SrtIntervalStats } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const conn = endpoint.connect(0, { hostname: "192.0.2.10", port: 9000 });
+ * // Interval values count since the last snapshot taken with clear: true.
+ * const interval: SrtIntervalStats = conn.stats(1_000_000, { clear: true });
+ * console.log(interval.pktSent, interval.mbpsSendRate);
+ * ```
+ */
 export interface SrtIntervalStats {
   /** Data packets sent in the interval. */
   readonly pktSent: number;
@@ -144,7 +168,18 @@ export interface SrtIntervalStats {
   readonly pctSndLoss: number;
 }
 
-/** Instantaneous values supplied by the connection's halves. */
+/**
+ * Instantaneous values supplied by the connection's halves.
+ *
+ * @example
+ * ```ts
+ * import { SrtEndpoint, type SrtGauges } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const conn = endpoint.connect(0, { hostname: "192.0.2.10", port: 9000 });
+ * const gauges: SrtGauges = conn.stats(0);
+ * console.log(gauges.msRTT, gauges.msRcvTsbPdDelay);
+ * ```
+ */
 export interface SrtGauges {
   /** Smoothed round-trip time in milliseconds. */
   readonly msRTT: number;
@@ -196,7 +231,20 @@ export interface SrtGauges {
   readonly usRcvDrift: number;
 }
 
-/** A statistics snapshot: accumulated counters, interval values and instantaneous values. */
+/**
+ * A statistics snapshot: accumulated counters, interval values and instantaneous values.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SrtEndpoint, type SrtStats } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const conn = endpoint.connect(0, { hostname: "192.0.2.10", port: 9000 });
+ * const stats: SrtStats = conn.stats(2_000_000);
+ * assert.equal(stats.msTimeStamp, 2000);
+ * assert.equal(stats.pktRetransTotal, 0);
+ * ```
+ */
 export interface SrtStats
   extends Readonly<SrtCounters>, SrtIntervalStats, SrtGauges, FecFilterStats {
   /** Milliseconds since the connection started. */
@@ -205,7 +253,19 @@ export interface SrtStats
   readonly msInterval: number;
 }
 
-/** Options of a statistics snapshot. */
+/**
+ * Options of a statistics snapshot.
+ *
+ * @example
+ * ```ts
+ * import { SrtEndpoint, type StatsOptions } from "@tsrt/tsrt";
+ * const endpoint = new SrtEndpoint(() => crypto.getRandomValues(new Uint32Array(1))[0]);
+ * const conn = endpoint.connect(0, { hostname: "192.0.2.10", port: 9000 });
+ * // One-second intervals, as srt-live-transmit -s 1000 prints them.
+ * const everySecond: StatsOptions = { clear: true };
+ * for (let t = 1; t <= 3; t++) console.log(conn.stats(t * 1_000_000, everySecond).pktSent);
+ * ```
+ */
 export interface StatsOptions {
   /** Start a new interval after this snapshot (libsrt's `clear`). */
   readonly clear?: boolean;

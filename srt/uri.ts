@@ -10,10 +10,35 @@
 
 import { PASSPHRASE_MAX_BYTES, PASSPHRASE_MIN_BYTES, type SrtOptions } from "./options.ts";
 
-/** The connection mode of a URI. */
+/**
+ * The connection mode of a URI.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSrtUri, type SrtMode } from "@tsrt/tsrt";
+ * const mode: SrtMode = parseSrtUri("srt://:9000").mode;
+ * assert.equal(mode, "listener");
+ * assert.equal(parseSrtUri("srt://192.0.2.10:9000?mode=rendezvous").mode, "rendezvous");
+ * ```
+ */
 export type SrtMode = "caller" | "listener" | "rendezvous";
 
-/** A parsed `srt://` URI. */
+/**
+ * A parsed `srt://` URI.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSrtUri, type SrtUri } from "@tsrt/tsrt";
+ * const text = "srt://192.0.2.10:9000?port=5000&latency=200&udp_rcvbuf=4194304";
+ * const uri: SrtUri = parseSrtUri(text);
+ * assert.equal(uri.host, "192.0.2.10");
+ * assert.equal(uri.localPort, 5000);
+ * assert.equal(uri.options.latency, 200);
+ * assert.equal(uri.udpReceiveBuffer, 4194304);
+ * ```
+ */
 export interface SrtUri {
   /** Caller, listener or rendezvous. */
   readonly mode: SrtMode;
