@@ -159,35 +159,51 @@ function hasOptionalHeader(streamId: number): boolean {
  * ```
  */
 export function parsePesHeader(b: Uint8Array, start: number, end: number): PesHeader | null {
-  if (end - start < 6 || b[start] !== 0 || b[start + 1] !== 0 || b[start + 2] !== 1) return null;
-  const streamId = b[start + 3];
-  const packetLength = (b[start + 4] << 8) | b[start + 5];
   const h: PesHeader = {
-    streamId,
-    packetLength,
+    streamId: 0,
+    packetLength: 0,
     pts: -1,
     dts: -1,
     dataAlignment: false,
     scrambling: 0,
     payloadOffset: 6,
   };
-  if (!hasOptionalHeader(streamId)) return h;
-  if (end - start < 9 || (b[start + 6] & 0xc0) !== 0x80) return null;
+  return readPesHeader(b, start, end, h) ? h : null;
+}
+
+/**
+ * Reads a PES header into `h`, whose fields must hold their defaults (PTS/DTS -1, no data
+ * alignment, scrambling 0, payload offset 6), so that the assembler can fill the packet it
+ * delivers without a second object.
+ *
+ * @param b bytes
+ * @param start offset of the 00 00 01 start code
+ * @param end one past the last available byte
+ * @param h receives the fields
+ * @returns false when the start code or lengths are wrong (`h` is then partly written)
+ */
+function readPesHeader(b: Uint8Array, start: number, end: number, h: PesHeader): boolean {
+  if (end - start < 6 || b[start] !== 0 || b[start + 1] !== 0 || b[start + 2] !== 1) return false;
+  const streamId = b[start + 3];
+  h.streamId = streamId;
+  h.packetLength = (b[start + 4] << 8) | b[start + 5];
+  if (!hasOptionalHeader(streamId)) return true;
+  if (end - start < 9 || (b[start + 6] & 0xc0) !== 0x80) return false;
   h.scrambling = (b[start + 6] >> 4) & 3;
   h.dataAlignment = (b[start + 6] & 0x04) !== 0;
   const flags = b[start + 7] >> 6;
   const hdrLen = b[start + 8];
   h.payloadOffset = 9 + hdrLen;
-  if (start + h.payloadOffset > end) return null;
+  if (start + h.payloadOffset > end) return false;
   if (flags & 2) {
-    if (hdrLen < 5) return null;
+    if (hdrLen < 5) return false;
     h.pts = h.dts = readTimestamp(b, start + 9);
     if (flags === 3) {
-      if (hdrLen < 10) return null;
+      if (hdrLen < 10) return false;
       h.dts = readTimestamp(b, start + 14);
     }
   }
-  return h;
+  return true;
 }
 
 /**
@@ -235,12 +251,11 @@ export interface PesPacket extends PesHeader {
  */
 export type PesSink = (pes: PesPacket) => void;
 
-// Views over the chunk being demultiplexed, shared by every assembler, so payload bytes
-// are copied four at a time with at most one view created per chunk (the word view is
-// made once per underlying ArrayBuffer).
+// A word view of the buffer holding the chunk being demultiplexed, shared by every
+// assembler, so payload bytes are copied four at a time with at most one view created per
+// underlying ArrayBuffer (per chunk when every chunk has a buffer of its own).
 let srcBuf: Uint8Array | null = null;
-let srcView: DataView | null = null;
-let srcWords: Uint32Array | null = null;
+let srcWords: Uint32Array = new Uint32Array(0);
 let srcWordsBuffer: ArrayBufferLike | null = null;
 
 const FIRST_SLAB = 128 * 1024;
@@ -271,7 +286,6 @@ export class PesAssembler {
   /** PID this assembler serves. */
   readonly pid: number;
   private _buf: Uint8Array = new Uint8Array(FIRST_SLAB);
-  private _dst: DataView = new DataView(this._buf.buffer);
   private _words: Uint32Array = new Uint32Array(this._buf.buffer);
   private _base = 0;
   private _len = 0;
@@ -330,40 +344,44 @@ export class PesAssembler {
       this._need = 0;
       this._randomAccess = randomAccess;
       this._receivedAt = now;
+      // Start the packet at the offset modulo 4 its first byte has in the source, so that
+      // it and the packets after it (184-byte payloads) copy as whole words.
+      this._base = ((this._base + 3) & ~3) | ((buf.byteOffset + start) & 3);
     } else if (!this._active) {
       return;
     }
     const n = end - start;
     const len = this._len;
     if (this._base + len + n > this._buf.length) this._moveToNewSlab(len + n);
-    const base = this._base;
     const b = this._buf;
-    if (buf !== srcBuf) {
-      srcBuf = buf;
-      srcView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      srcWords = buf.buffer === srcWordsBuffer
-        ? srcWords
-        : new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
-      srcWordsBuffer = buf.buffer;
-    }
+    const at = this._base + len;
     const abs = buf.byteOffset + start;
-    const at = base + len;
     let i = 0;
-    if (((abs | at) & 3) === 0) {
-      // Both ends word-aligned (the usual case for 188-byte packets): copy 32-bit words.
-      const s32 = srcWords as Uint32Array, d32 = this._words;
-      const w = n >> 2, si = abs >> 2, di = at >> 2;
+    if (((abs ^ at) & 3) === 0) {
+      // Same offset modulo 4 in the source and the slab (the usual case, see above): up to
+      // 3 single bytes, then 32-bit words.
+      for (; ((abs + i) & 3) !== 0 && i < n; i++) b[at + i] = buf[start + i];
+      if (buf !== srcBuf) {
+        srcBuf = buf;
+        if (buf.buffer !== srcWordsBuffer) {
+          srcWordsBuffer = buf.buffer;
+          srcWords = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
+        }
+      }
+      const w = (n - i) >> 2, si = (abs + i) >> 2, di = (at + i) >> 2;
+      if (si + w > srcWords.length) {
+        // A resizable ArrayBuffer that has grown since its view was made.
+        srcWords = new Uint32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
+      }
+      const s32 = srcWords, d32 = this._words;
       for (let k = 0; k < w; k++) d32[di + k] = s32[si + k];
-      i = w << 2;
-    } else {
-      const src = srcView as DataView;
-      const dst = this._dst;
-      for (; i + 4 <= n; i += 4) dst.setUint32(at + i, src.getUint32(start + i));
+      i += w << 2;
     }
     for (; i < n; i++) b[at + i] = buf[start + i];
     const total = len + n;
     this._len = total;
     if (this._need === 0 && total >= 6) {
+      const base = this._base;
       const pl = (b[base + 4] << 8) | b[base + 5];
       this._need = pl === 0 ? -1 : pl + 6;
     }
@@ -384,13 +402,13 @@ export class PesAssembler {
    */
   private _moveToNewSlab(min: number): void {
     // Busy PIDs get bigger slabs (fewer fresh allocations); quiet ones keep small ones.
+    const at = this._base & 3; // the packet keeps its offset modulo 4
     let cap = Math.min(MAX_SLAB, this._buf.length * 2);
-    while (cap < min) cap *= 2;
+    while (cap < min + at) cap *= 2;
     const next = new Uint8Array(cap);
-    next.set(this._buf.subarray(this._base, this._base + this._len));
+    next.set(this._buf.subarray(this._base, this._base + this._len), at);
     this._buf = next;
-    this._base = 0;
-    this._dst = new DataView(next.buffer);
+    this._base = at;
     this._words = new Uint32Array(next.buffer, 0, cap >> 2);
   }
 
@@ -408,22 +426,29 @@ export class PesAssembler {
     const base = this._base;
     let len = this._len;
     if (this._need > 0 && len > this._need) len = this._need;
-    const h = parsePesHeader(this._buf, base, base + len);
-    if (!h) {
+    // One object per PES packet, always built with the same fields in the same order.
+    const pes: PesPacket = {
+      streamId: 0,
+      packetLength: 0,
+      pts: -1,
+      dts: -1,
+      dataAlignment: false,
+      scrambling: 0,
+      payloadOffset: 6,
+      pid: this.pid,
+      payload: this._buf,
+      randomAccess: this._randomAccess,
+      damaged: this._damaged || short,
+      receivedAt: this._receivedAt,
+    };
+    if (!readPesHeader(this._buf, base, base + len, pes)) {
       this._onError(this.pid, "malformed PES header");
       return; // the region is reused by the next PES packet
     }
     if (short) this._onError(this.pid, "PES shorter than its declared length");
-    const payload = this._buf.subarray(base + h.payloadOffset, base + len);
+    pes.payload = this._buf.subarray(base + pes.payloadOffset, base + len);
     this._base = (base + len + 3) & ~3;
     this._len = 0;
-    this._sink({
-      ...h,
-      pid: this.pid,
-      payload,
-      randomAccess: this._randomAccess,
-      damaged: this._damaged || short,
-      receivedAt: this._receivedAt,
-    });
+    this._sink(pes);
   }
 }
