@@ -53,6 +53,32 @@ export {
   type RendezvousState,
 } from "./srt/rendezvous.ts";
 export type { FecFilterStats } from "./srt/fec_filter.ts";
+export {
+  connectGroup,
+  type GroupConnectOptions,
+  type GroupMemberInfo,
+  type GroupMemberTarget,
+  SrtGroupSocket,
+} from "./net/group.ts";
+export {
+  GROUP_MIN_STABILITY_US,
+  type GroupEvent,
+  type GroupMemberStatus,
+  type GroupMode,
+  type GroupStats,
+  type MemberState,
+  SrtGroup,
+  type SrtGroupOptions,
+} from "./srt/group.ts";
+export {
+  groupExtension,
+  type GroupMembership,
+  type GroupRequestDecision,
+  GroupType,
+  makeGroupId,
+} from "./srt/group_handshake.ts";
+export type { GroupExt } from "./srt/handshake_ext.ts";
+export { type GroupUri, type GroupUriNode, parseGroupUri } from "./srt/group_uri.ts";
 export type { AcceptedInit, ConnectionInit, ConnectionState } from "./srt/connection.ts";
 export type { EndpointCounters, EndpointEvent } from "./srt/endpoint.ts";
 export { type ListenerCounters, SrtListener } from "./srt/listener.ts";

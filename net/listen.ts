@@ -5,12 +5,15 @@
  */
 
 import type { ConnectionRequest } from "../srt/listener.ts";
+import type { SrtConnection } from "../srt/connection.ts";
 import { SrtEndpoint } from "../srt/endpoint.ts";
 import type { SrtOptions } from "../srt/options.ts";
 import { RejectReason } from "../srt/reject_reason.ts";
 import { parseSrtUri } from "../srt/uri.ts";
 import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
 import { openUdp, type UdpAddress } from "./udp.ts";
+import { SrtGroupSocket } from "./group.ts";
+import { GroupType } from "../srt/group_handshake.ts";
 
 /**
  * What the accept hook decides: `true`/`undefined` accepts with the listener's options, an
@@ -95,6 +98,9 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
   #waiters: ((r: IteratorResult<SrtSocket>) => void)[] = [];
   #closed = false;
   #hook: ListenOptions["accept"];
+  #groups = new Map<number, SrtGroupSocket>();
+  #groupQueue: SrtGroupSocket[] = [];
+  #groupWaiters: ((g: SrtGroupSocket | undefined) => void)[] = [];
 
   /** @internal */
   constructor(driver: EndpointDriver, hook: ListenOptions["accept"]) {
@@ -122,7 +128,24 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
 
   /** Sockets currently connected. */
   get sockets(): readonly SrtSocket[] {
-    return [...this.#driver.sockets.values()];
+    return [...this.#driver.sockets.values()].filter((s) => s instanceof SrtSocket);
+  }
+
+  /** Socket groups with at least one member still connected or lingering. */
+  get groups(): readonly SrtGroupSocket[] {
+    return [...this.#groups.values()];
+  }
+
+  /**
+   * Waits for the next socket group (with `groupConnect`): the first member of a peer group
+   * makes it, later members of that peer group join it silently, as libsrt's listener does.
+   * Undefined once the server is closed.
+   */
+  acceptGroup(): Promise<SrtGroupSocket | undefined> {
+    const g = this.#groupQueue.shift();
+    if (g) return Promise.resolve(g);
+    if (this.#closed) return Promise.resolve(undefined);
+    return new Promise((r) => this.#groupWaiters.push(r));
   }
 
   /** Listener counters (inductions, rejections, bad cookies, ...). */
@@ -140,11 +163,14 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const sockets = [...this.#driver.sockets.values()];
-    await Promise.all(sockets.map((s) => s.close()));
+    await Promise.all([
+      ...this.sockets.map((s) => s.close()),
+      ...[...this.#groups.values()].map((g) => g.close()),
+    ]);
     this.#driver.stop();
     await this.#driver.udp.close();
     for (const w of this.#waiters.splice(0)) w({ done: true, value: undefined });
+    for (const w of this.#groupWaiters.splice(0)) w(undefined);
   }
 
   /**
@@ -178,6 +204,26 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
     for (let req = ep.pollRequest(); req; req = ep.pollRequest()) void this.#decide(req);
   }
 
+  /** Puts a group member into the group socket of its peer group, making it if new. */
+  #joinGroup(conn: SrtConnection): void {
+    const g = conn.group!;
+    let group = this.#groups.get(g.peerGroupId);
+    const fresh = group === undefined;
+    if (!group) {
+      group = new SrtGroupSocket(g.type === GroupType.BROADCAST ? "broadcast" : "backup");
+      const made = group;
+      this.#groups.set(g.peerGroupId, made);
+      void made.closed.then(() => {
+        if (this.#groups.get(g.peerGroupId) === made) this.#groups.delete(g.peerGroupId);
+      });
+    }
+    group._add(conn, this.#driver, g.peerWeight, false);
+    if (!fresh) return;
+    const w = this.#groupWaiters.shift();
+    if (w) w(group);
+    else this.#groupQueue.push(group);
+  }
+
   async #decide(req: ConnectionRequest): Promise<void> {
     let d: AcceptDecision;
     try {
@@ -199,7 +245,8 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
         // this caller rather than fail the server.
         ep.reject(now, req, RejectReason.ISE);
       }
-      if (conn) {
+      if (conn?.group) this.#joinGroup(conn);
+      else if (conn) {
         const s = new SrtSocket(this.#driver, conn);
         this.#driver.sockets.set(conn, s);
         this._push(s);

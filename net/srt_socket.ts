@@ -181,6 +181,17 @@ export class SrtSocket {
   }
 }
 
+/**
+ * Where a driver hands one connection's payloads and its end: an {@linkcode SrtSocket}, or
+ * a socket group's member entry.
+ */
+export interface ConnectionSink {
+  /** @internal A payload the connection delivered (its `lastPayloadSeq` still names it). */
+  _deliver(payload: Uint8Array): void;
+  /** @internal The connection ended. */
+  _ended(error: SrtError | undefined): void;
+}
+
 /** Hooks the driver calls as connections come and go. */
 export interface DriverHooks {
   /** A connection finished its handshake. */
@@ -203,8 +214,8 @@ export class EndpointDriver {
   readonly endpoint: SrtEndpoint;
   /** The UDP socket. */
   readonly udp: UdpSocket;
-  /** Sockets by connection. */
-  readonly sockets: Map<SrtConnection, SrtSocket> = new Map();
+  /** Where each connection's payloads go: its socket, or its socket group. */
+  readonly sockets: Map<SrtConnection, ConnectionSink> = new Map();
 
   #hooks: DriverHooks;
   #timer: ReturnType<typeof setTimeout> | undefined;

@@ -40,10 +40,29 @@ import type { SrtConnection } from "./connection.ts";
 import { BroadcastGroupReceiver, type MergedPacket } from "./group_broadcast.ts";
 import { seqCmp, seqInc } from "./seq.ts";
 
-/** How a group uses its members. */
+/**
+ * How a group uses its members: `"broadcast"` sends every packet on every member,
+ * `"backup"` on one active member at a time.
+ *
+ * @example
+ * ```ts
+ * import type { GroupMode } from "@tsrt/tsrt";
+ * const mode: GroupMode = "backup";
+ * void mode;
+ * ```
+ */
 export type GroupMode = "broadcast" | "backup";
 
-/** libsrt's default minimum stability timeout (SRTO_GROUPMINSTABLETIMEO), in us. */
+/**
+ * libsrt's default minimum stability timeout (SRTO_GROUPMINSTABLETIMEO), in us.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GROUP_MIN_STABILITY_US } from "@tsrt/tsrt";
+ * assert.equal(GROUP_MIN_STABILITY_US, 60_000);
+ * ```
+ */
 export const GROUP_MIN_STABILITY_US = 60_000;
 
 /** Most payloads a backup group keeps for resending (beyond this the oldest are let go). */
@@ -51,7 +70,16 @@ const MAX_BUFFERED = 8192;
 /** The ACK period plus margin: the activation phase lasts this much beyond its timeout. */
 const PROBING_EXTRA_US = 5 * 10_000;
 
-/** Options of {@linkcode SrtGroup}. */
+/**
+ * Options of {@linkcode SrtGroup}.
+ *
+ * @example
+ * ```ts
+ * import type { SrtGroupOptions } from "@tsrt/tsrt";
+ * const options: SrtGroupOptions = { mode: "backup", initialSeq: 12345, minStabilityUs: 80_000 };
+ * void options;
+ * ```
+ */
 export interface SrtGroupOptions {
   /** Broadcast or main/backup. */
   readonly mode: GroupMode;
@@ -75,10 +103,28 @@ export interface SrtGroupOptions {
   readonly touch?: (conn: SrtConnection) => void;
 }
 
-/** A member's state: connecting, connected and idle, carrying the stream, or gone. */
+/**
+ * A member's state: connecting, connected and idle, carrying the stream, or gone.
+ *
+ * @example
+ * ```ts
+ * import type { MemberState } from "@tsrt/tsrt";
+ * const carrying = (s: MemberState): boolean => s === "active";
+ * void carrying;
+ * ```
+ */
 export type MemberState = "pending" | "idle" | "active" | "broken";
 
-/** What the group knows of one member. */
+/**
+ * What the group knows of one member.
+ *
+ * @example
+ * ```ts
+ * import type { GroupMemberStatus } from "@tsrt/tsrt";
+ * const standby: GroupMemberStatus = { socketId: 0x1234, weight: 1, state: "idle", unstable: false };
+ * void standby;
+ * ```
+ */
 export interface GroupMemberStatus {
   /** The member connection's socket ID. */
   readonly socketId: number;
@@ -90,7 +136,16 @@ export interface GroupMemberStatus {
   readonly unstable: boolean;
 }
 
-/** Something that happened to a member. */
+/**
+ * Something that happened to a member.
+ *
+ * @example
+ * ```ts
+ * import type { GroupEvent } from "@tsrt/tsrt";
+ * const log = (e: GroupEvent): string => `member ${e.socketId}: ${e.kind}`;
+ * void log;
+ * ```
+ */
 export interface GroupEvent {
   /** What happened. */
   readonly kind: "connected" | "activated" | "silenced" | "unstable" | "broken";
@@ -98,7 +153,16 @@ export interface GroupEvent {
   readonly socketId: number;
 }
 
-/** Group counters. */
+/**
+ * Group counters.
+ *
+ * @example
+ * ```ts
+ * import type { GroupStats } from "@tsrt/tsrt";
+ * const failedOver = (s: GroupStats): boolean => s.activations > 0;
+ * void failedOver;
+ * ```
+ */
 export interface GroupStats {
   /** Payloads the application sent through the group. */
   pktSent: number;
@@ -132,7 +196,26 @@ interface Buffered {
   srcTimeUs: number;
 }
 
-/** A socket group over member connections; see the module documentation. */
+/**
+ * A socket group over member connections; see the module documentation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { groupExtension, GroupType, makeGroupId, SrtEndpoint, SrtGroup } from "@tsrt/tsrt";
+ * let n = 1;
+ * const endpoint = new SrtEndpoint(() => n++ * 2654435761 >>> 0);
+ * const group = new SrtGroup({ mode: "backup", initialSeq: 1000, touch: (c) => endpoint.touch(c) });
+ * const member = endpoint.connect(0, { hostname: "192.0.2.1", port: 9000 }, {}, {
+ *   group: groupExtension(makeGroupId(7), GroupType.BACKUP, 10),
+ *   initialSeq: group.memberInitialSeq,
+ * });
+ * group.add(0, member, 10);
+ * // Still connecting: nothing can carry the payload yet.
+ * assert.equal(group.send(1000, new Uint8Array(188)), -1);
+ * assert.equal(group.stats.pktSndDropNoLink, 1);
+ * ```
+ */
 export class SrtGroup {
   /** The mode. */
   readonly mode: GroupMode;

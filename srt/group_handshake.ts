@@ -33,7 +33,16 @@ import type { GroupExt } from "./handshake_ext.ts";
 import { ExtType } from "./handshake_ext.ts";
 import { RejectReason } from "./reject_reason.ts";
 
-/** Group types (`SRT_GROUP_TYPE`). */
+/**
+ * Group types (`SRT_GROUP_TYPE`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GroupType } from "@tsrt/tsrt";
+ * assert.equal(GroupType.BACKUP, 2);
+ * ```
+ */
 export const GroupType = {
   /** Not set. */
   UNDEFINED: 0,
@@ -46,7 +55,16 @@ export const GroupType = {
   /** Reserved in the draft (rejected by 1.5.1). */
   MULTICAST: 4,
 } as const;
-/** One of the {@linkcode GroupType} values. */
+/**
+ * One of the {@linkcode GroupType} values.
+ *
+ * @example
+ * ```ts
+ * import { GroupType } from "@tsrt/tsrt";
+ * const t: GroupType = GroupType.BROADCAST;
+ * void t;
+ * ```
+ */
 export type GroupType = typeof GroupType[keyof typeof GroupType];
 
 /** Group flag: members synchronise on message numbers (`SRT_GFLAG_SYNCONMSG`). */
@@ -73,6 +91,12 @@ export function isGroupId(id: number): boolean {
  *
  * @param random any integer (its low 30 bits are used)
  * @returns the ID with bit 30 set
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeGroupId } from "@tsrt/tsrt";
+ * assert.equal(makeGroupId(5), 0x40000005);
+ * ```
  */
 export function makeGroupId(random: number): number {
   return ((random & 0x3fffffff) | GROUP_ID_MASK) >>> 0;
@@ -90,7 +114,7 @@ export function makeGroupId(random: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { GroupType, groupExtension, makeGroupId } from "./group_handshake.ts";
+ * import { groupExtension, GroupType, makeGroupId } from "@tsrt/tsrt";
  * const ext = groupExtension(makeGroupId(7), GroupType.BROADCAST, 0);
  * assert.equal(ext.groupId, 0x40000007);
  * ```
@@ -115,7 +139,18 @@ export function groupExtension(
   };
 }
 
-/** What a Responder does with a GROUP request: reject, or answer with its mirror group. */
+/**
+ * What a Responder does with a GROUP request: reject, or answer with its mirror group. A
+ * listener's `ConnectionRequest.group` is the accepted form.
+ *
+ * @example
+ * ```ts
+ * import type { GroupRequestDecision } from "@tsrt/tsrt";
+ * const describe = (d: GroupRequestDecision): string =>
+ *   d.ok ? `member of peer group ${d.peerGroupId}` : `refused: ${d.message}`;
+ * void describe;
+ * ```
+ */
 export type GroupRequestDecision =
   | {
     /** Accepted. */
@@ -211,7 +246,19 @@ export function checkGroupResponse(
   return { ok: true, peerGroupId: ext.groupId >>> 0 };
 }
 
-/** What a member connection knows of its group, once the handshake has agreed it. */
+/**
+ * What a member connection knows of its group, once the handshake has agreed it.
+ *
+ * @example
+ * ```ts
+ * import type { GroupMembership, SrtConnection } from "@tsrt/tsrt";
+ * const sameGroup = (a: SrtConnection, b: SrtConnection): boolean => {
+ *   const ga: GroupMembership | undefined = a.group;
+ *   return ga !== undefined && ga.peerGroupId === b.group?.peerGroupId;
+ * };
+ * void sameGroup;
+ * ```
+ */
 export interface GroupMembership {
   /** This side's group ID (a mirror group on the Responder). */
   readonly groupId: number;

@@ -108,7 +108,16 @@ export interface KmExt {
   readonly data: Uint8Array;
 }
 
-/** Group membership extension. */
+/**
+ * Group membership extension (SRT_CMD_GROUP), as {@linkcode groupExtension} builds it.
+ *
+ * @example
+ * ```ts
+ * import { groupExtension, type GroupExt, GroupType, makeGroupId } from "@tsrt/tsrt";
+ * const ext: GroupExt = groupExtension(makeGroupId(9), GroupType.BROADCAST, 0);
+ * void ext;
+ * ```
+ */
 export interface GroupExt {
   /** {@linkcode ExtType.GROUP}. */
   readonly type: 8;

@@ -118,6 +118,7 @@ const SETTERS: Record<string, Setter> = {
   enforcedencryption: bool((o, b) => (o.enforcedEncryption = b)),
   cryptomode: int(0, 2, (o, n) => (o.cryptoMode = n)),
   packetfilter: (o, v) => (o.packetFilter = v),
+  groupconnect: bool((o, b) => (o.groupConnect = b)),
   transtype: (_o, v, key) => {
     if (v !== "live") {
       throw new RangeError(`srt:// option ${key}=${v}: only live mode is supported`);
