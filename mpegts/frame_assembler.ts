@@ -13,17 +13,13 @@
  * @module
  */
 
+import { scanH264AccessUnit, scanH265AccessUnit } from "./_au_scan.ts";
 import { splitAc3Frames } from "./ac3.ts";
-import { splitAdtsFrames } from "./adts.ts";
+import { AAC_SAMPLE_RATES } from "./adts.ts";
 import type { AudioFrame } from "./audio_frame.ts";
 import type { DemuxEvent, StreamInfo, TsDemuxer } from "./demuxer.ts";
-import { h264ProfileName, inspectH264AccessUnit, parseH264Sps } from "./h264.ts";
-import {
-  h265ProfileName,
-  inspectH265AccessUnit,
-  parseH265Sps,
-  parseH265VpsFrameRate,
-} from "./h265.ts";
+import { h264ProfileName, parseH264Sps } from "./h264.ts";
+import { h265ProfileName, parseH265Sps, parseH265VpsFrameRate } from "./h265.ts";
 import { type LatmConfig, splitLoasFrames } from "./latm.ts";
 import { splitMpegAudioFrames } from "./mpeg_audio.ts";
 import { splitOpusFrames } from "./opus.ts";
@@ -154,6 +150,16 @@ export interface FrameAssemblerOptions {
   keepDamaged?: boolean;
 }
 
+/** The fields of a PES packet that frames are built from. */
+interface PesFields {
+  pid: number;
+  pts: number;
+  dts: number;
+  payload: Uint8Array;
+  damaged: boolean;
+  receivedAt: number;
+}
+
 interface PidState {
   info: StreamInfo;
   codec: Codec;
@@ -201,6 +207,8 @@ export class FrameAssembler {
   private readonly _onEvent: ((event: FrameAssemblerEvent) => void) | undefined;
   private readonly _keepDamaged: boolean;
   private readonly _pids: Map<number, PidState> = new Map();
+  /** SPS and VPS positions found by the last access-unit scan. */
+  private readonly _spans: Int32Array = new Int32Array(4);
 
   /**
    * Creates an assembler that knows no streams yet; it learns them from the `pmt` events
@@ -318,17 +326,7 @@ export class FrameAssembler {
    * @param pes PES packet from the demuxer; payloads of PIDs not in a PMT are ignored
    * @param time caller time of the push that completed it
    */
-  private _onPes(
-    pes: {
-      pid: number;
-      pts: number;
-      dts: number;
-      payload: Uint8Array;
-      damaged: boolean;
-      receivedAt: number;
-    },
-    time: number,
-  ): void {
+  private _onPes(pes: PesFields, time: number): void {
     const st = this._pids.get(pes.pid);
     if (!st) return;
     if (pes.damaged && !this._keepDamaged) return;
@@ -340,66 +338,52 @@ export class FrameAssembler {
     }
     const codec = st.codec;
     const kind = st.kind;
-    const base: Frame = {
-      pid: pes.pid,
-      kind,
-      codec,
-      pts: pes.pts,
-      dts: pes.dts,
-      keyframe: false,
-      data: data as Uint8Array,
-      receivedAt: pes.receivedAt,
-    };
-    if (pes.damaged) base.damaged = true;
     if (codec === "h264" || codec === "h265") {
-      const frame = base;
+      // One frame per access unit; its NAL units are scanned only up to the first slice.
+      const spans = this._spans;
+      let keyframe: boolean;
       if (codec === "h264") {
-        const info = inspectH264AccessUnit(frame.data);
-        frame.keyframe = info.keyframe;
-        if (info.sps) {
-          const sps = parseH264Sps(info.sps);
-          if (sps) {
-            const p: StreamParams = {
-              codec,
-              profile: h264ProfileName(sps),
-              level: sps.levelIdc,
-              width: sps.width,
-              height: sps.height,
-            };
-            if (sps.frameRate !== undefined) p.frameRate = sps.frameRate;
-            this._setParams(pes.pid, st, p, time);
-          }
+        keyframe = scanH264AccessUnit(data, spans);
+        const sps = spans[0] < 0 ? null : parseH264Sps(data.subarray(spans[0], spans[1]));
+        if (sps) {
+          const p: StreamParams = {
+            codec,
+            profile: h264ProfileName(sps),
+            level: sps.levelIdc,
+            width: sps.width,
+            height: sps.height,
+          };
+          if (sps.frameRate !== undefined) p.frameRate = sps.frameRate;
+          this._setParams(pes.pid, st, p, time);
         }
       } else {
-        const info = inspectH265AccessUnit(frame.data);
-        frame.keyframe = info.keyframe;
-        if (info.vps) st.vpsRate = parseH265VpsFrameRate(info.vps);
-        if (info.sps) {
-          const sps = parseH265Sps(info.sps);
-          if (sps) {
-            const p: StreamParams = {
-              codec,
-              profile: h265ProfileName(sps),
-              level: sps.levelIdc,
-              width: sps.width,
-              height: sps.height,
-            };
-            const rate = sps.frameRate ?? st.vpsRate;
-            if (rate !== undefined) p.frameRate = rate;
-            this._setParams(pes.pid, st, p, time);
-          }
+        keyframe = scanH265AccessUnit(data, spans);
+        if (spans[2] >= 0) st.vpsRate = parseH265VpsFrameRate(data.subarray(spans[2], spans[3]));
+        const sps = spans[0] < 0 ? null : parseH265Sps(data.subarray(spans[0], spans[1]));
+        if (sps) {
+          const p: StreamParams = {
+            codec,
+            profile: h265ProfileName(sps),
+            level: sps.levelIdc,
+            width: sps.width,
+            height: sps.height,
+          };
+          const rate = sps.frameRate ?? st.vpsRate;
+          if (rate !== undefined) p.frameRate = rate;
+          this._setParams(pes.pid, st, p, time);
         }
       }
-      this._onFrame(frame);
+      this._emitFrame(pes, kind, codec, pes.pts, pes.dts, keyframe, data);
+      return;
+    }
+    if (codec === "aac" && kind === "audio") {
+      this._onAdts(pes, st, time);
       return;
     }
     if (kind === "audio") {
       let frames: AudioFrame[];
       let frameCodec: Codec = codec;
       switch (codec) {
-        case "aac":
-          frames = splitAdtsFrames(data);
-          break;
         case "aac_latm": {
           const r = splitLoasFrames(data, st.latm);
           st.latm = r.config;
@@ -426,9 +410,7 @@ export class FrameAssembler {
           frames = [];
       }
       if (frames.length === 0) {
-        base.codec = frameCodec;
-        base.keyframe = true;
-        this._onFrame(base);
+        this._emitFrame(pes, kind, frameCodec, pes.pts, pes.dts, true, data);
         return;
       }
       const f0 = frames[0];
@@ -441,23 +423,92 @@ export class FrameAssembler {
       for (const f of frames) {
         const pts = pes.pts < 0 ? -1 : (pes.pts + offset) % PTS_WRAP;
         const dts = pes.dts < 0 ? -1 : (pes.dts + offset) % PTS_WRAP;
-        const frame: Frame = {
-          pid: pes.pid,
-          kind,
-          codec: frameCodec,
-          pts,
-          dts,
-          keyframe: true,
-          data: data.subarray(f.offset, f.offset + f.length),
-          receivedAt: pes.receivedAt,
-        };
-        if (pes.damaged) frame.damaged = true;
-        this._onFrame(frame);
+        const frameData = data.subarray(f.offset, f.offset + f.length);
+        this._emitFrame(pes, kind, frameCodec, pts, dts, true, frameData);
         if (f.sampleRate > 0) offset += Math.round((f.samples * 90000) / f.sampleRate);
       }
       return;
     }
-    base.keyframe = true;
-    this._onFrame(base);
+    this._emitFrame(pes, kind, codec, pes.pts, pes.dts, true, data);
+  }
+
+  /**
+   * Splits an AAC PES payload into its ADTS frames as `splitAdtsFrames()` does (bytes that
+   * start no valid header are skipped, a truncated last frame is left out), emitting each
+   * frame as it is found, without the intermediate frame list; sampling rate and channels
+   * of the first frame become the stream parameters. A payload without a whole frame is
+   * emitted as it is.
+   *
+   * @param pes PES packet of an AAC (ADTS) stream
+   * @param st tracking state of its PID
+   * @param time caller time of the push that completed it
+   */
+  private _onAdts(pes: PesFields, st: PidState, time: number): void {
+    const data = pes.payload;
+    const n = data.length;
+    let count = 0;
+    let offset = 0;
+    let p = 0;
+    while (p + 7 <= n) {
+      const sfi = (data[p + 2] >> 2) & 0x0f;
+      if (data[p] !== 0xff || (data[p + 1] & 0xf6) !== 0xf0 || sfi >= AAC_SAMPLE_RATES.length) {
+        p++;
+        continue;
+      }
+      const length = ((data[p + 3] & 3) << 11) | (data[p + 4] << 3) | (data[p + 5] >> 5);
+      if (length < (data[p + 1] & 1 ? 7 : 9)) {
+        p++;
+        continue;
+      }
+      if (p + length > n) break;
+      const sampleRate = AAC_SAMPLE_RATES[sfi];
+      if (count++ === 0) {
+        const params: StreamParams = { codec: "aac", sampleRate };
+        const channels = ((data[p + 2] & 1) << 2) | (data[p + 3] >> 6);
+        if (channels > 0) params.channels = channels;
+        this._setParams(pes.pid, st, params, time);
+      }
+      const pts = pes.pts < 0 ? -1 : (pes.pts + offset) % PTS_WRAP;
+      const dts = pes.dts < 0 ? -1 : (pes.dts + offset) % PTS_WRAP;
+      this._emitFrame(pes, "audio", "aac", pts, dts, true, data.subarray(p, p + length));
+      offset += Math.round((1024 * ((data[p + 6] & 3) + 1) * 90000) / sampleRate);
+      p += length;
+    }
+    if (count === 0) this._emitFrame(pes, "audio", "aac", pes.pts, pes.dts, true, data);
+  }
+
+  /**
+   * Hands one frame to `onFrame`, always built with the same fields in the same order
+   * (`damaged` only when set).
+   *
+   * @param pes PES packet the frame comes from (PID, arrival time, damage)
+   * @param kind broad kind of the stream
+   * @param codec codec of the frame
+   * @param pts presentation time (90 kHz), -1 when unknown
+   * @param dts decoding time (90 kHz), -1 when unknown
+   * @param keyframe IDR/IRAP for video, true for audio and data
+   * @param data frame bytes (a view into the PES payload)
+   */
+  private _emitFrame(
+    pes: PesFields,
+    kind: StreamKind,
+    codec: Codec,
+    pts: number,
+    dts: number,
+    keyframe: boolean,
+    data: Uint8Array,
+  ): void {
+    const frame: Frame = {
+      pid: pes.pid,
+      kind,
+      codec,
+      pts,
+      dts,
+      keyframe,
+      data,
+      receivedAt: pes.receivedAt,
+    };
+    if (pes.damaged) frame.damaged = true;
+    this._onFrame(frame);
   }
 }
