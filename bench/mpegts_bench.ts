@@ -1,24 +1,50 @@
 /**
- * MPEG-TS toolkit throughput: packets + PSI + PES + access-unit/audio-frame assembly on
- * 1316-byte chunks (7 × 188, the SRT live payload), beside mux.js 7.1.0 on the same input
- * (TransportPacketStream → TransportParseStream → ElementaryStream, which stops at PES
- * packets: no access units, no audio frames).
+ * MPEG-TS toolkit throughput on 1316-byte chunks (7 × 188, the SRT live payload), beside
+ * mux.js 7.1.0 on the same input, stage for stage:
+ *
+ * - packets + PSI + PES: `TsDemuxer` beside mux.js's TransportPacketStream →
+ *   TransportParseStream → ElementaryStream;
+ * - frames: `TsDemuxer` + `FrameAssembler` (access units with keyframe flag and SPS
+ *   parameters, ADTS frames with their PTS) beside the same mux.js stages → H264Stream (NAL
+ *   units, SPS parsed) + AdtsStream (ADTS frames with their PTS), piped from the
+ *   ElementaryStream as mux.js's Transmuxer pipes them (its timestamp-rollover, caption and
+ *   MP4 stages left out).
+ *
+ * The two frame stages differ in one way: mux.js's H264Stream cuts every NAL unit out of
+ * the video stream, while the FrameAssembler takes one PES as one access unit and scans its
+ * NAL units only up to the first slice. A third tsrt row therefore also locates every NAL
+ * unit of every access unit (`nextNalStart`), so that tsrt does at least mux.js's work.
  *
  * Input: tests/fixtures/av_h264_aac_3s.ts (H.264 + AAC, 716 kB) pushed again and again
- * into one long-lived pipeline per library, in 1316-byte subarrays prepared beforehand.
+ * into one long-lived pipeline per row, in 1316-byte subarrays prepared beforehand. The
+ * pipelines take turns: each round runs every pipeline for `SAMPLE_MS`, and a speed-up is
+ * the median over rounds of the ratio measured within a round, so that load from other
+ * processes, which moves from round to round, cancels out.
  *
  *   deno run -A bench/mpegts_bench.ts
  *   bun bench/mpegts_bench.ts
  *
- * mux.js is a bench-only dependency (`npm install --no-save mux.js@7.1.0`); when it is not
- * installed the peer column is left out and a note says so.
+ * mux.js is a bench-only dependency (in deno.json's import map and package.json's
+ * devDependencies; `npm install --no-save mux.js@7.1.0` for Bun); when it is not installed
+ * the peer figures are left out and a row says so.
+ *
+ * The heap rows read `process.memoryUsage().heapUsed` around single passes (the smallest
+ * non-negative difference of several, so a pass during which the collector ran is not
+ * counted): once over the whole file, and over continuation packets alone (packets of a PES
+ * in progress, which emit nothing), in chunks that share one ArrayBuffer like the file's and
+ * in chunks that each have their own, as SRT delivers them. They show that a transport
+ * packet allocates nothing, a chunk in a new ArrayBuffer one word view (`Uint32Array`) for
+ * the copy, and that the whole-file figure comes from the per-PES and per-frame objects.
+ * They are left out where heapUsed does not count allocations as they happen (Bun's).
  *
  * @module
  */
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import process from "node:process";
 import { FrameAssembler, TsDemuxer } from "../mpegts/mod.ts";
+import { nextNalStart } from "../mpegts/nal.ts";
 
 /** One benchmark result row. */
 export interface MpegtsBenchResult {
@@ -37,6 +63,8 @@ export interface MpegtsBenchResult {
 const CHUNK = 1316;
 const FIXTURE = new URL("../tests/fixtures/av_h264_aac_3s.ts", import.meta.url);
 const MUXJS = "mux.js 7.1.0";
+const ROUNDS = 9;
+const SAMPLE_MS = 120;
 
 function chunks(data: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -46,29 +74,63 @@ function chunks(data: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** Median over `samples` of passes/second, each sample running at least `ms`. */
-function measure(pass: () => void, samples: number, ms: number): number {
-  for (let i = 0; i < 3; i++) pass();
-  const rates: number[] = [];
-  for (let s = 0; s < samples; s++) {
-    let n = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ms) {
-      pass();
-      n++;
-      now = performance.now();
-    }
-    rates.push((n * 1000) / (now - start));
-  }
-  rates.sort((a, b) => a - b);
-  return rates[rates.length >> 1];
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-interface MuxjsM2ts {
-  TransportPacketStream: new () => MuxjsStream;
-  TransportParseStream: new () => MuxjsStream;
-  ElementaryStream: new () => MuxjsStream;
+/** Passes/second of `pass`, run for at least `ms`. */
+function rate(pass: () => void, ms: number): number {
+  let n = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    pass();
+    n++;
+    now = performance.now();
+  }
+  return (n * 1000) / (now - start);
+}
+
+/**
+ * Runs the pipelines in turns, `rounds` times, after a warm-up.
+ *
+ * @returns passes/second per pipeline and round
+ */
+function measureRounds(passes: Array<() => void>, rounds: number, ms: number): number[][] {
+  for (const pass of passes) for (let i = 0; i < 20; i++) pass();
+  const out: number[][] = passes.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < passes.length; i++) out[i].push(rate(passes[i], ms));
+  }
+  return out;
+}
+
+/**
+ * The smallest non-negative heapUsed difference over `tries` runs of `run`, less what
+ * reading heapUsed itself allocates.
+ */
+function heapDelta(run: () => void, tries: number): number {
+  const once = (f: () => void) => {
+    let best = Infinity;
+    for (let i = 0; i < tries; i++) {
+      const before = process.memoryUsage().heapUsed;
+      f();
+      const d = process.memoryUsage().heapUsed - before;
+      if (d >= 0 && d < best) best = d;
+    }
+    return best;
+  };
+  return Math.max(0, once(run) - once(() => {}));
+}
+
+/** Whether heapUsed grows as objects are allocated (V8), not only after a collection. */
+function heapUsedCounts(): boolean {
+  const keep: object[] = [];
+  return heapDelta(() => {
+    for (let i = 0; i < 1000; i++) keep.push({ i });
+  }, 3) > 0;
 }
 
 interface MuxjsStream {
@@ -78,101 +140,184 @@ interface MuxjsStream {
   on(event: string, fn: (data: unknown) => void): void;
 }
 
-function loadMuxjs(): MuxjsM2ts | null {
+interface Muxjs {
+  TransportPacketStream: new () => MuxjsStream;
+  TransportParseStream: new () => MuxjsStream;
+  ElementaryStream: new () => MuxjsStream;
+  H264Stream: new () => MuxjsStream;
+  AdtsStream: new () => MuxjsStream;
+}
+
+function loadMuxjs(): Muxjs | null {
   try {
     const require = createRequire(import.meta.url);
-    return require("mux.js/lib/m2ts/m2ts.js") as MuxjsM2ts;
+    const m2ts = require("mux.js/lib/m2ts/m2ts.js");
+    return {
+      TransportPacketStream: m2ts.TransportPacketStream,
+      TransportParseStream: m2ts.TransportParseStream,
+      ElementaryStream: m2ts.ElementaryStream,
+      H264Stream: require("mux.js/lib/codecs/h264.js").H264Stream,
+      AdtsStream: require("mux.js/lib/codecs/adts.js"),
+    };
   } catch {
     return null;
   }
 }
 
 /**
+ * Builds mux.js's demuxing pipeline up to PES packets, or, with `frames`, on to NAL units
+ * and ADTS frames.
+ *
+ * @returns the stream to push chunks into
+ */
+function muxjsPipeline(mux: Muxjs, frames: boolean, count: () => void): MuxjsStream {
+  const packet = new mux.TransportPacketStream();
+  const elementary = new mux.ElementaryStream();
+  packet.pipe(new mux.TransportParseStream()).pipe(elementary);
+  if (!frames) {
+    elementary.on("data", count);
+    return packet;
+  }
+  const h264 = new mux.H264Stream();
+  const adts = new mux.AdtsStream();
+  elementary.pipe(h264);
+  elementary.pipe(adts);
+  h264.on("data", count);
+  adts.on("data", count);
+  return packet;
+}
+
+/**
  * Runs the benchmark.
  *
- * @returns result rows (throughput in Gbit/s, frames/s, speed-up over mux.js)
+ * @returns result rows (throughput in Gbit/s, frames/s, speed-ups over mux.js, heap bytes)
  */
 export async function benchMpegts(): Promise<MpegtsBenchResult[]> {
   await Promise.resolve();
   const data = new Uint8Array(readFileSync(FIXTURE));
   const parts = chunks(data);
   const bits = data.length * 8;
-  // Steady state: one pipeline per library is fed the file over and over, like a looping
-  // live source (set-up cost is not part of the figure).
+  const packets = data.length / 188;
+  let t = 0;
+  const feed = (d: TsDemuxer) => () => {
+    for (let i = 0; i < parts.length; i++) d.push(parts[i], t++);
+  };
+
+  // Steady state: each pipeline is fed the file over and over, like a looping live source
+  // (set-up cost is not part of the figure).
   let frames = 0;
-  let pesCount = 0;
   const fullDemux = new TsDemuxer();
   new FrameAssembler({ onFrame: () => frames++ }).attach(fullDemux);
-  let t = 0;
-  const full = () => {
-    for (let i = 0; i < parts.length; i++) fullDemux.push(parts[i], t++);
-  };
+  const full = feed(fullDemux);
+
+  let nals = 0;
+  const nalDemux = new TsDemuxer();
+  new FrameAssembler({
+    onFrame: (f) => {
+      if (f.kind !== "video") return;
+      for (let p = nextNalStart(f.data, 0); p >= 0; p = nextNalStart(f.data, p + 1)) nals++;
+    },
+  }).attach(nalDemux);
+  const withNals = feed(nalDemux);
+
+  let pesCount = 0;
   const pesDemux = new TsDemuxer();
   pesDemux.on((ev) => {
     if (ev.type === "pes") pesCount++;
   });
-  const pesOnly = () => {
-    for (let i = 0; i < parts.length; i++) pesDemux.push(parts[i], t++);
-  };
+  const pesOnly = feed(pesDemux);
 
   full();
   frames = 0;
   full();
   const framesPerPass = frames;
-  const fullRate = measure(full, 5, 150);
-  const pesRate = measure(pesOnly, 5, 150);
 
   const mux = loadMuxjs();
-  let muxRate: number | undefined;
-  let muxPes = 0;
+  const passes = [full, pesOnly, withNals];
+  let muxOut = 0;
   if (mux) {
-    const packet = new mux.TransportPacketStream();
-    const parse = new mux.TransportParseStream();
-    const elementary = new mux.ElementaryStream();
-    packet.pipe(parse).pipe(elementary);
-    elementary.on("data", (d) => {
-      if ((d as { type?: string }).type !== "metadata") muxPes++;
+    const muxPes = muxjsPipeline(mux, false, () => muxOut++);
+    const muxFrames = muxjsPipeline(mux, true, () => muxOut++);
+    passes.push(() => {
+      for (let i = 0; i < parts.length; i++) muxPes.push(parts[i]);
     });
-    const muxPass = () => {
-      for (let i = 0; i < parts.length; i++) packet.push(parts[i]);
-    };
-    muxRate = measure(muxPass, 5, 150);
+    passes.push(() => {
+      for (let i = 0; i < parts.length; i++) muxFrames.push(parts[i]);
+    });
+  }
+  const r = measureRounds(passes, ROUNDS, SAMPLE_MS);
+  const [fullRate, pesRate, nalRate] = r.slice(0, 3).map(median);
+  const gbps = (passesPerSec: number) => (passesPerSec * bits) / 1e9;
+  const speedUp = (a: number, b: number) => median(r[a].map((x, i) => x / r[b][i]));
+  const peer = (i: number) =>
+    mux ? { peer: gbps(median(r[i])), peerName: i === 3 ? `${MUXJS} (PES)` : MUXJS } : {};
+
+  // Heap: whole passes, then continuation packets only (the video PES in progress at the
+  // end of the file is never closed, because no packet with payload_unit_start_indicator
+  // follows).
+  const heapRows: MpegtsBenchResult[] = [];
+  if (heapUsedCounts()) {
+    const heapDemux = new TsDemuxer();
+    new FrameAssembler({ onFrame: () => {} }).attach(heapDemux);
+    const heapFull = feed(heapDemux);
+    for (let i = 0; i < 5; i++) heapFull();
+    heapRows.push({
+      name: "JS heap allocated per TS packet, whole file (per-PES/frame objects)",
+      value: heapDelta(heapFull, 15) / packets,
+      unit: "bytes",
+    });
+    for (const shared of [true, false]) {
+      const cont = continuationChunks(data, shared);
+      const contPackets = cont.length * 7;
+      heapRows.push({
+        name: `JS heap allocated per continuation TS packet, ${
+          shared ? "chunks in one buffer" : "one buffer per chunk"
+        }`,
+        value: heapDelta(() => {
+          for (let i = 0; i < cont.length; i++) heapDemux.push(cont[i], t++);
+        }, 15) / contPackets,
+        unit: "bytes",
+      });
+    }
   }
 
-  const gbps = (passesPerSec: number) => (passesPerSec * bits) / 1e9;
   const rows: MpegtsBenchResult[] = [
     {
       name: "demux + PSI + PES + AU/audio frames, 1316-byte chunks",
       value: gbps(fullRate),
       unit: "Gbit/s",
-      ...(muxRate !== undefined ? { peer: gbps(muxRate), peerName: MUXJS } : {}),
+      ...peer(4),
     },
     {
       name: "demux + PSI + PES (no frame assembly), 1316-byte chunks",
       value: gbps(pesRate),
       unit: "Gbit/s",
-      ...(muxRate !== undefined ? { peer: gbps(muxRate), peerName: MUXJS } : {}),
+      ...peer(3),
     },
     {
-      name: "frames assembled",
-      value: (fullRate * framesPerPass) / 1e6,
-      unit: "Mframes/s",
+      name: "demux + PSI + PES + frames + every NAL unit located",
+      value: gbps(nalRate),
+      unit: "Gbit/s",
+      ...peer(4),
     },
-    {
-      name: "TS packets",
-      value: (fullRate * (data.length / 188)) / 1e6,
-      unit: "Mpackets/s",
-    },
+    { name: "frames assembled", value: (fullRate * framesPerPass) / 1e6, unit: "Mframes/s" },
+    { name: "TS packets", value: (fullRate * packets) / 1e6, unit: "Mpackets/s" },
+    ...heapRows,
   ];
-  if (muxRate !== undefined) {
+  if (mux) {
     rows.push({
-      name: `speed-up over ${MUXJS}, same stages (packets + PSI + PES)`,
-      value: pesRate / muxRate,
+      name: `speed-up over ${MUXJS}, frames (+ H264Stream/AdtsStream)`,
+      value: speedUp(0, 4),
       unit: "x",
     });
     rows.push({
-      name: `speed-up over ${MUXJS}, ours also assembling AUs/audio frames`,
-      value: fullRate / muxRate,
+      name: `speed-up over ${MUXJS}, packets + PSI + PES`,
+      value: speedUp(1, 3),
+      unit: "x",
+    });
+    rows.push({
+      name: `speed-up over ${MUXJS}, frames + every NAL unit located`,
+      value: speedUp(2, 4),
       unit: "x",
     });
   } else {
@@ -183,8 +328,43 @@ export async function benchMpegts(): Promise<MpegtsBenchResult[]> {
     });
   }
   void pesCount;
-  void muxPes;
+  void nals;
+  void muxOut;
   return rows;
+}
+
+/**
+ * 160 chunks of 7 continuation packets of the fixture's video PID (0x100): copies of one of
+ * its packets without payload_unit_start_indicator or adaptation field, with continuity
+ * counters running on from the file's last packet on that PID. Pushed after whole passes of
+ * the file, they extend its last video PES; 1120 packets, a multiple of 16, so that the
+ * chunks can be pushed again and again.
+ *
+ * @param shared views into one buffer (like the file's chunks), or one buffer per chunk
+ */
+function continuationChunks(data: Uint8Array, shared: boolean): Uint8Array[] {
+  const pid = 0x100;
+  let proto = -1;
+  let lastCc = -1;
+  for (let p = 0; p + 188 <= data.length; p += 188) {
+    const b1 = data[p + 1];
+    if ((((b1 & 0x1f) << 8) | data[p + 2]) !== pid) continue;
+    lastCc = data[p + 3] & 15;
+    if (proto < 0 && (b1 & 0x40) === 0 && (data[p + 3] & 0x30) === 0x10) proto = p;
+  }
+  const out: Uint8Array[] = [];
+  const all = new Uint8Array(160 * CHUNK);
+  let cc = lastCc;
+  for (let c = 0; c < 160; c++) {
+    const chunk = shared ? all.subarray(c * CHUNK, (c + 1) * CHUNK) : new Uint8Array(CHUNK);
+    for (let k = 0; k < 7; k++) {
+      chunk.set(data.subarray(proto, proto + 188), k * 188);
+      cc = (cc + 1) & 15;
+      chunk[k * 188 + 3] = (chunk[k * 188 + 3] & 0xf0) | cc;
+    }
+    out.push(chunk);
+  }
+  return out;
 }
 
 if (import.meta.main) {
