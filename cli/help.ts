@@ -24,6 +24,11 @@ URIs:
   srt://host:port?mode=rendezvous&port=LOCAL
                                   SRT rendezvous with host:port from local port LOCAL
                                   (default: the same port as the remote one)
+  srt:////group?type=backup&nodes=HOST1:PORT1?weight=10,HOST2:PORT2&key=value
+                                  SRT socket group (bonding) of callers, one per node:
+                                  type=broadcast (every packet on every path) or backup
+                                  (one path at a time, failover without a gap)
+  srt://:port?groupconnect=1      SRT listener that also accepts socket groups
   udp://host:port                 UDP: input binds and receives, output sends
   udp://:port                     UDP input on any address
   udp://239.1.1.1:port?adapter=IP multicast input joins the group (on the adapter's interface)

@@ -6,6 +6,12 @@
 
 import type { SrtSocket } from "../net/srt_socket.ts";
 
+/** What the status line and the statistics need of an SRT input or output. */
+export interface SrtStatsSource {
+  /** Statistics in libsrt's terms, as `SrtSocket.stats()` gives them. */
+  stats(): ReturnType<SrtSocket["stats"]>;
+}
+
 /** An input: a one-shot stream of byte chunks. */
 export interface Source {
   /** The URI, for messages. */
@@ -14,8 +20,8 @@ export interface Source {
   chunks(): AsyncIterable<Uint8Array>;
   /** Why the input ended abnormally (set once its iteration has ended), if it did. */
   readonly failure: Error | undefined;
-  /** The SRT connection behind it, while there is one. */
-  readonly srt?: SrtSocket | undefined;
+  /** The SRT connection behind it (a group's: its current link), while there is one. */
+  readonly srt?: SrtStatsSource | undefined;
   /** Releases the input; safe to call at any time, more than once. */
   close(): Promise<void>;
 }
@@ -33,8 +39,8 @@ export interface Sink {
   readonly ended: Promise<void>;
   /** Why the output ended abnormally, if it did. */
   readonly failure: Error | undefined;
-  /** The SRT connection behind it, while there is one. */
-  readonly srt?: SrtSocket | undefined;
+  /** The SRT connection behind it (a group's: its current link), while there is one. */
+  readonly srt?: SrtStatsSource | undefined;
   /** Flushes and closes the output (an SRT sink sends SHUTDOWN); safe to call more than once. */
   close(): Promise<void>;
 }

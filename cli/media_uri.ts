@@ -6,10 +6,12 @@
  */
 
 import { parseSrtUri, type SrtUri } from "../srt/uri.ts";
+import { type GroupUri, parseGroupUri } from "../srt/group_uri.ts";
 
 /** A parsed input or output URI. */
 export type MediaUri =
   | { readonly kind: "srt"; readonly text: string; readonly srt: SrtUri }
+  | { readonly kind: "srt-group"; readonly text: string; readonly group: GroupUri }
   | {
     readonly kind: "udp";
     readonly text: string;
@@ -84,6 +86,9 @@ export function withPassphrase(uri: string, passphrase: string): string {
 export function parseMediaUri(text: string, role: "input" | "output"): MediaUri {
   if (text === "-" || /^file:\/\/con$/i.test(text)) return { kind: "stdio", text };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === "srt" && /^srt:\/\/\/\/group\b/i.test(text)) {
+    return { kind: "srt-group", text, group: parseGroupUri(text) };
+  }
   if (scheme === "srt") return { kind: "srt", text, srt: parseSrtUri(text) };
   if (scheme === "udp") {
     const m = /^udp:\/\/(\[[^\]]*\]|[^:/?\[\]]*):(\d+)\/?(?:\?(.*))?$/i.exec(text);

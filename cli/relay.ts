@@ -7,13 +7,13 @@
  * @module
  */
 
-import type { SrtSocket } from "../net/srt_socket.ts";
 import type { Log } from "./_log.ts";
 import { openFileSink, openFileSource, openStdinSource, openStdoutSink } from "./file_io.ts";
-import type { Sink, Source } from "./media_io.ts";
+import type { Sink, Source, SrtStatsSource } from "./media_io.ts";
 import { type MediaUri, redactSecrets } from "./media_uri.ts";
 import { pace } from "./pcr_clock.ts";
 import { openSrtSink, openSrtSource } from "./srt_io.ts";
+import { openGroupListenerSource, openGroupSink, openGroupSource } from "./srt_group_io.ts";
 import { openUdpSink, openUdpSource } from "./udp_io.ts";
 
 /** srt-live-transmit's default chunk: 7 MPEG-TS packets, SRT's default payload size. */
@@ -75,7 +75,7 @@ export class Relay {
   }
 
   /** The SRT connection of the output, else of the input, while there is one. */
-  get srt(): SrtSocket | undefined {
+  get srt(): SrtStatsSource | undefined {
     return this.sink?.srt ?? this.source?.srt;
   }
 
@@ -175,6 +175,8 @@ export class Relay {
     switch (out.kind) {
       case "srt":
         return openSrtSink(out.text, out.srt, this.#srtOptions());
+      case "srt-group":
+        return openGroupSink(out.text, out.group, this.#srtOptions());
       case "udp":
         return openUdpSink(out.text, out);
       case "file":
@@ -189,7 +191,12 @@ export class Relay {
     if (isSource(inp)) return inp;
     switch (inp.kind) {
       case "srt":
+        if (inp.srt.mode === "listener" && inp.srt.options.groupConnect) {
+          return openGroupListenerSource(inp.text, inp.srt, this.#srtOptions());
+        }
         return openSrtSource(inp.text, inp.srt, this.#srtOptions());
+      case "srt-group":
+        return openGroupSource(inp.text, inp.group, this.#srtOptions());
       case "udp":
         return await openUdpSource(inp.text, inp);
       case "file":

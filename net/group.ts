@@ -21,6 +21,7 @@ import { groupExtension, GroupType, makeGroupId } from "../srt/group_handshake.t
 import { type GroupUri, parseGroupUri } from "../srt/group_uri.ts";
 import type { SrtOptions } from "../srt/options.ts";
 import type { SrtStats } from "../srt/stats.ts";
+import type { KmStats } from "../srt/crypto_control.ts";
 import { type ConnectionSink, cryptoRandomU32, EndpointDriver, nowUs } from "./srt_socket.ts";
 import { openUdp } from "./udp.ts";
 
@@ -179,6 +180,15 @@ export class SrtGroupSocket {
     return this.#group.mode;
   }
 
+  /**
+   * The peer's group ID, for a group a listener accepted (its members' peer group); undefined
+   * for a caller's own group before a member connected.
+   */
+  get peerGroupId(): number | undefined {
+    for (const c of this.#entries.keys()) if (c.group) return c.group.peerGroupId;
+    return undefined;
+  }
+
   /** The ISN a member connecting now should use (the group's next sequence number). */
   get memberInitialSeq(): number {
     return this.#group.memberInitialSeq;
@@ -202,6 +212,21 @@ export class SrtGroupSocket {
       peer: c.peer,
       stats: c.stats(now),
     }));
+  }
+
+  /**
+   * The statistics of one member in the shape of `SrtSocket.stats()`: the member heard from
+   * most recently (the one carrying the stream, as a rule), for status lines and logs made
+   * for single connections. Undefined while no member is connected.
+   */
+  linkStats(): (SrtStats & KmStats & { readonly pktReadQueueDropped: number }) | undefined {
+    let best: SrtConnection | undefined;
+    for (const c of this.#entries.keys()) {
+      if (c.state !== "connected" && c.state !== "closing") continue;
+      if (!best || c.lastResponseUs > best.lastResponseUs) best = c;
+    }
+    if (!best) return undefined;
+    return { ...best.stats(nowUs()), pktReadQueueDropped: this.#droppedForSlowReader };
   }
 
   /** Group counters, plus payloads dropped because the reader fell behind. */

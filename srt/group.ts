@@ -147,7 +147,11 @@ export interface GroupMemberStatus {
  * ```
  */
 export interface GroupEvent {
-  /** What happened. */
+  /**
+   * What happened: a member `connected`, was `activated` (carries the stream), `silenced`
+   * (back to standby), found `unstable` (no answer for the stability timeout) or `broken`
+   * (ended without the group closing it).
+   */
   readonly kind: "connected" | "activated" | "silenced" | "unstable" | "broken";
   /** The member's socket ID. */
   readonly socketId: number;
@@ -243,6 +247,7 @@ export class SrtGroup {
   #events: GroupEvent[] = [];
   #everActive = false;
   #initialSeq: number;
+  #closing = false;
 
   /**
    * Creates an empty group.
@@ -423,6 +428,7 @@ export class SrtGroup {
    * @param now current time (us)
    */
   close(now: number): void {
+    this.#closing = true;
     for (const m of this.#members) {
       m.conn.close(now);
       this.#touch(m.conn);
@@ -451,7 +457,7 @@ export class SrtGroup {
         if (this.mode === "broadcast") this.#activate(now, m, false);
       } else if (m.state !== "broken" && (s === "closed" || s === "closing")) {
         m.state = "broken";
-        this.#events.push({ kind: "broken", socketId: m.conn.socketId });
+        if (!this.#closing) this.#events.push({ kind: "broken", socketId: m.conn.socketId });
         this.#take(this.#merge.removeMember(m.conn.socketId, now));
       }
     }

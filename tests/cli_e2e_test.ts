@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { listen, RejectReason } from "../mod.ts";
+import { startLossyRelay } from "../net/lossy_relay.ts";
 import {
   assertSameBytes,
   CHUNK,
@@ -622,5 +623,64 @@ test("udp:// -> tsrt rendezvous with FEC -> srt-live-transmit rendezvous -> udp:
     sink.close();
     feeder.close();
     await stopAllPeers();
+  }
+});
+
+test("a backup group caller -> tsrt groupconnect listener: the main path dies, byte-exact", {
+  timeout: 60_000,
+}, async () => {
+  const [port] = await freeUdpPorts(1);
+  const [cmd, argv] = tsrtCommand([`srt://127.0.0.1:${port}?mode=listener&groupconnect=1`, "-"]);
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  const out: Uint8Array[] = [];
+  let received = 0;
+  let reachedThird!: () => void;
+  const third = new Promise<void>((r) => (reachedThird = r));
+  child.stdout.on("data", (d: Uint8Array) => {
+    out.push(new Uint8Array(d));
+    received += d.length;
+    if (received >= fixture.length / 3) reachedThird();
+  });
+  let err = "";
+  child.stderr.setEncoding("utf8");
+  const listening = new Promise<void>((resolve) => {
+    child.stderr.on("data", (d: string) => {
+      err += d;
+      if (/SRT listening/.test(err)) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((r) => child.once("close", (c) => r(c)));
+  // Each member path through its own relay; the main one is shut down mid-stream.
+  const relays = await Promise.all([81, 82].map((seed) =>
+    startLossyRelay({
+      listen: { hostname: "127.0.0.1" },
+      target: { hostname: "127.0.0.1", port },
+      seed,
+      forward: { delayMs: 2 },
+      backward: { delayMs: 2 },
+    })
+  ));
+  try {
+    await Promise.race([listening, exited.then(() => assert.fail(`listener exited:\n${err}`))]);
+    const [a, b] = relays.map((r) => r.address.port);
+    const caller = tsrt(
+      "--realtime",
+      `file://${FIXTURE}`,
+      `srt:////group?type=backup&nodes=127.0.0.1:${a}?weight=10,127.0.0.1:${b}&latency=300`,
+    );
+    await third;
+    await relays[0].close();
+    const callerExit = await caller.exited;
+    assert.equal(callerExit.code, 0, caller.output);
+    assert.match(caller.output, /group connected/);
+    assert.match(caller.output, /weight 10\): stopped answering/);
+    assert.match(caller.output, /weight 0\): now carries the stream/);
+    assert.equal(await exited, 0, err);
+    assert.match(err, /SRT accepted a backup group/);
+    assertSameBytes(concat(out), fixture, "stdout of the group listener");
+  } finally {
+    child.kill("SIGKILL");
+    await stopAllPeers();
+    await relays[1].close();
   }
 });
