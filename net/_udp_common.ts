@@ -13,11 +13,22 @@ export interface MutableUdpStats {
   received: number;
   dropped: number;
   errors: number;
+  filtered: number;
 }
 
 /** Returns a fresh set of zeroed counters. */
 export function newStats(): MutableUdpStats & UdpSocketStats {
-  return { sent: 0, received: 0, dropped: 0, errors: 0 };
+  return { sent: 0, received: 0, dropped: 0, errors: 0, filtered: 0 };
+}
+
+/**
+ * Whether `hostname` is an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, or
+ * `::ffff:7f00:1` in hex): the source an IPv6 socket bound to `::` sees for
+ * an IPv4 peer when it is dual stack.
+ */
+export function isIpv4Mapped(hostname: string): boolean {
+  return /^(?:0{0,4}:){0,5}:?ffff:(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{1,4}:[0-9a-f]{1,4})$/i
+    .test(hostname);
 }
 
 /** Wraps a thrown value into an `Error` without losing it. */

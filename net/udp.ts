@@ -126,6 +126,34 @@ export interface UdpSocketOptions {
    * {@linkcode UdpSocket.sendBufferBytes}.
    */
   sendBufferBytes?: number;
+  /**
+   * `IPV6_V6ONLY` for a socket bound to the IPv6 wildcard `::`, like libsrt's
+   * `SRTO_IPV6ONLY` (URI key `ipv6only`): `true` takes datagrams from IPv6
+   * peers only, `false` asks for a dual-stack socket that also takes IPv4
+   * peers (their addresses then read as IPv4-mapped `::ffff:a.b.c.d`), and
+   * `undefined` (libsrt's `-1`) keeps the system default. It matters only for
+   * `::`; a socket bound to an IPv4 address or a specific IPv6 address
+   * ignores it.
+   *
+   * What each runtime does with `true`:
+   * - Node: `node:dgram` sets `IPV6_V6ONLY` before binding, as libsrt does.
+   *   IPv4 datagrams never reach the socket, and the IPv4 side of the port
+   *   stays free for another socket to bind.
+   * - Bun: `Bun.udpSocket` cannot set it, so {@linkcode openUdp} opens the
+   *   `node:dgram` adapter instead (as for `receiveBufferBytes`, at about half
+   *   the peak rate), which sets it as on Node.
+   * - Deno: `Deno.listenDatagram` cannot set it, so the adapter enforces it in
+   *   software: datagrams from IPv4-mapped sources are discarded on receipt
+   *   and counted in {@linkcode UdpSocketStats.filtered}. The socket still
+   *   holds the IPv4 side of the port (binding `0.0.0.0` on the same port
+   *   fails with "address in use"), where the kernel flag would leave it free.
+   *
+   * With `false`, every runtime leaves the flag unset: none can clear it
+   * explicitly, so the socket is dual stack where that is the system default
+   * (Linux with `net.ipv6.bindv6only=0`, its default), and stays
+   * IPv6-only where the system default is `IPV6_V6ONLY` on.
+   */
+  ipv6Only?: boolean;
 }
 
 /**
@@ -156,6 +184,13 @@ export interface UdpSocketStats {
   readonly dropped: number;
   /** Errors reported, or that would have been reported, to `onError`. */
   readonly errors: number;
+  /**
+   * Datagrams discarded on receipt because {@linkcode UdpSocketOptions.ipv6Only}
+   * excludes their IPv4-mapped source. Only adapters that enforce it in
+   * software count here (Deno); where the kernel applies `IPV6_V6ONLY`
+   * (`node:dgram`) such datagrams never reach the socket and this stays 0.
+   */
+  readonly filtered: number;
 }
 
 /**
@@ -273,6 +308,19 @@ export function wantsBufferSizes(options: UdpSocketOptions): boolean {
   return options.receiveBufferBytes !== undefined || options.sendBufferBytes !== undefined;
 }
 
+/** Whether `hostname` is the IPv6 wildcard address (`::`, also written `[::]` or in full). */
+export function isIpv6Wildcard(hostname: string): boolean {
+  return hostname.includes(":") && /^\[?[0:]+\]?$/.test(hostname);
+}
+
+/**
+ * Whether `options` asks for `IPV6_V6ONLY` on a socket where it matters: one
+ * bound to the IPv6 wildcard `::`.
+ */
+export function wantsIpv6Only(options: UdpSocketOptions): boolean {
+  return options.ipv6Only === true && isIpv6Wildcard(options.hostname ?? "0.0.0.0");
+}
+
 function assertBufferSize(name: string, value: number | undefined): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < 1 || value > 0x7fffffff) {
@@ -304,8 +352,10 @@ export function detectRuntime(): UdpRuntime {
  * `node:dgram` is never chosen automatically on Deno, where it manages only a
  * few hundred datagrams per second; pass `"node"` explicitly to force it on
  * Bun or Node. On Bun it is chosen when `receiveBufferBytes` or
- * `sendBufferBytes` is given, since `Bun.udpSocket` cannot set them (see
- * {@linkcode UdpSocketOptions.receiveBufferBytes}).
+ * `sendBufferBytes` is given, or `ipv6Only: true` on the IPv6 wildcard `::`,
+ * since `Bun.udpSocket` cannot set them (see
+ * {@linkcode UdpSocketOptions.receiveBufferBytes} and
+ * {@linkcode UdpSocketOptions.ipv6Only}).
  *
  * @throws {RangeError} if `options.port` is not an integer in 0-65535, or a
  * buffer size is not an integer in 1-2147483647.
@@ -330,7 +380,9 @@ export async function openUdp(
   }
   assertBufferSize("receive buffer size", options.receiveBufferBytes);
   assertBufferSize("send buffer size", options.sendBufferBytes);
-  if (runtime === "bun" && wantsBufferSizes(options)) runtime = "node";
+  if (runtime === "bun" && (wantsBufferSizes(options) || wantsIpv6Only(options))) {
+    runtime = "node";
+  }
   switch (runtime) {
     case "deno": {
       const { openDenoUdp } = await import("./udp_deno.ts");

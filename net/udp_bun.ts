@@ -10,6 +10,7 @@ import {
   assertDestination,
   FlushWaiters,
   flushWithin,
+  isIpv4Mapped,
   newStats,
   reportError,
   SendBacklog,
@@ -24,9 +25,15 @@ import {
   type UdpSocket,
   type UdpSocketOptions,
   type UdpSocketStats,
+  wantsIpv6Only,
 } from "./udp.ts";
 
-/** Opens a UDP socket with `Bun.udpSocket`. */
+/**
+ * Opens a UDP socket with `Bun.udpSocket`. It cannot set `IPV6_V6ONLY`, so
+ * `openUdp()` opens `node:dgram` instead for `ipv6Only: true` on `::`;
+ * called directly with that option, this socket discards datagrams from
+ * IPv4-mapped sources itself and counts them in `stats.filtered`.
+ */
 export async function openBunUdp(options: UdpSocketOptions): Promise<UdpSocket> {
   const bun = bunNamespace();
   if (bun === undefined) {
@@ -82,10 +89,13 @@ class BunUdpSocketAdapter implements UdpSocket {
   #isClosed = false;
   #resolveClosed!: () => void;
   #lastFrom: UdpAddress = { hostname: "", port: 0 };
+  /** `ipv6Only` on `::`, which Bun.udpSocket cannot set: IPv4-mapped sources are dropped. */
+  readonly #ipv6Only: boolean;
 
   constructor(socket: BunUdpSocket, options: UdpSocketOptions) {
     this.#socket = socket;
     this.#options = options;
+    this.#ipv6Only = wantsIpv6Only(options);
     this.stats = this.#stats;
     this.localAddress = { hostname: socket.hostname, port: socket.port };
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -173,6 +183,10 @@ class BunUdpSocketAdapter implements UdpSocket {
 
   onData(data: Uint8Array, port: number, address: string): void {
     if (this.#closing) return;
+    if (this.#ipv6Only && isIpv4Mapped(address)) {
+      this.#stats.filtered++;
+      return;
+    }
     let from = this.#lastFrom;
     if (from.port !== port || from.hostname !== address) {
       from = this.#lastFrom = { hostname: address, port };

@@ -13,6 +13,7 @@ import {
   assertDestination,
   FlushWaiters,
   flushWithin,
+  isIpv4Mapped,
   newStats,
   reportError,
   SendBacklog,
@@ -27,6 +28,7 @@ import {
   type UdpSocket,
   type UdpSocketOptions,
   type UdpSocketStats,
+  wantsIpv6Only,
 } from "./udp.ts";
 
 /**
@@ -59,7 +61,9 @@ const MAX_DATAGRAM = 65536;
  * Opens a UDP socket with `Deno.listenDatagram`. `receiveBufferBytes` and
  * `sendBufferBytes` are accepted but cannot be applied (Deno has no way to
  * set `SO_RCVBUF`/`SO_SNDBUF`): the socket keeps the OS defaults and reports
- * its buffer sizes as `undefined`.
+ * its buffer sizes as `undefined`. Nor can it set `IPV6_V6ONLY`: with
+ * `ipv6Only: true` on `::` the socket discards datagrams from IPv4-mapped
+ * sources itself and counts them in `stats.filtered`.
  */
 export function openDenoUdp(options: UdpSocketOptions): Promise<UdpSocket> {
   const deno = denoNamespace();
@@ -103,10 +107,13 @@ class DenoUdpSocket implements UdpSocket {
   #isClosed = false;
   #lastTo: UdpAddress | undefined;
   #lastAddr: DenoNetAddr | undefined;
+  /** `ipv6Only` on `::`, which Deno cannot set on the socket: IPv4-mapped sources are dropped. */
+  readonly #ipv6Only: boolean;
 
   constructor(conn: DenoDatagramConn, options: UdpSocketOptions) {
     this.#conn = conn;
     this.#options = options;
+    this.#ipv6Only = wantsIpv6Only(options);
     this.stats = this.#stats;
     this.localAddress = { hostname: conn.addr.hostname, port: conn.addr.port };
     this.closed = this.#receiveLoop();
@@ -229,6 +236,10 @@ class DenoUdpSocket implements UdpSocket {
       // Keep the next datagram 8-byte aligned so typed-array views stay cheap.
       offset += (data.length + 7) & ~7;
       if (this.#closing) continue;
+      if (this.#ipv6Only && isIpv4Mapped(from.hostname)) {
+        stats.filtered++;
+        continue;
+      }
       stats.received++;
       try {
         options.onMessage(data, from);

@@ -35,12 +35,16 @@ import {
 /**
  * Opens a UDP socket with `node:dgram`, as `udp6` when `hostname` is IPv6,
  * with the kernel buffer sizes asked for in `receiveBufferBytes` and
- * `sendBufferBytes` (node:dgram applies them once bound).
+ * `sendBufferBytes` (node:dgram applies them once bound), and with
+ * `IPV6_V6ONLY` set before binding when `ipv6Only` is `true` (a `udp6` socket
+ * only; `false` leaves the system default, which node:dgram cannot clear).
  */
 export async function openNodeUdp(options: UdpSocketOptions): Promise<UdpSocket> {
   const hostname = options.hostname ?? "0.0.0.0";
+  const ipv6 = hostname.includes(":");
   const socket = createSocket({
-    type: hostname.includes(":") ? "udp6" : "udp4",
+    type: ipv6 ? "udp6" : "udp4",
+    ipv6Only: ipv6 && options.ipv6Only === true,
     recvBufferSize: options.receiveBufferBytes,
     sendBufferSize: options.sendBufferBytes,
   });
