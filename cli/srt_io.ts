@@ -108,6 +108,7 @@ export class SrtLink {
           localPort: u.localPort,
           udpReceiveBuffer: u.udpReceiveBuffer,
           udpSendBuffer: u.udpSendBuffer,
+          ipv6Only: u.ipv6Only,
         });
         if (this.#closed || this.#o.signal.aborted) {
           await s.close();
@@ -140,6 +141,7 @@ export class SrtLink {
         hostname: u.adapter ?? (u.host || undefined),
         udpReceiveBuffer: u.udpReceiveBuffer,
         udpSendBuffer: u.udpSendBuffer,
+        ipv6Only: u.ipv6Only,
         accept: (req) => {
           if (this.#busy) {
             this.#o.log.info(

@@ -23,6 +23,8 @@ export interface PeerTarget extends SrtOptions {
   udpReceiveBuffer?: number;
   /** Kernel send buffer of the UDP socket, in bytes. */
   udpSendBuffer?: number;
+  /** `IPV6_V6ONLY` for the UDP socket when bound to `::`. */
+  ipv6Only?: boolean;
 }
 
 /** The target an `srt://` URI describes. */
@@ -35,6 +37,7 @@ export function targetFromUri(uri: SrtUri): PeerTarget {
     localPort: uri.localPort,
     udpReceiveBuffer: uri.udpReceiveBuffer,
     udpSendBuffer: uri.udpSendBuffer,
+    ipv6Only: uri.ipv6Only,
   };
 }
 
@@ -51,8 +54,16 @@ export async function openOneConnection(
   defaultLocalPort: number,
   start: (endpoint: SrtEndpoint, now: number, peer: PeerAddress, options: SrtOptions) => void,
 ): Promise<SrtSocket> {
-  const { host, port, localAddress, localPort, udpReceiveBuffer, udpSendBuffer, ...options } =
-    target;
+  const {
+    host,
+    port,
+    localAddress,
+    localPort,
+    udpReceiveBuffer,
+    udpSendBuffer,
+    ipv6Only,
+    ...options
+  } = target;
   const endpoint = new SrtEndpoint(cryptoRandomU32);
   const ref: { driver?: EndpointDriver } = {};
   const udp = await openUdp({
@@ -60,6 +71,7 @@ export async function openOneConnection(
     port: localPort ?? defaultLocalPort,
     receiveBufferBytes: udpReceiveBuffer,
     sendBufferBytes: udpSendBuffer,
+    ipv6Only,
     onMessage: (data, from) => ref.driver?.receive(data, from),
   });
   let settle!: { ok: (s: SrtSocket) => void; fail: (e: unknown) => void };

@@ -69,6 +69,14 @@ export interface ListenOptions extends SrtOptions {
   /** Kernel send buffer of the UDP socket, in bytes (`SRTO_UDP_SNDBUF`, URI key `udp_sndbuf`). */
   udpSendBuffer?: number;
   /**
+   * `IPV6_V6ONLY` when `hostname` is the IPv6 wildcard `::` (libsrt's `SRTO_IPV6ONLY`, URI key
+   * `ipv6only=1|0|-1`): `true` accepts IPv6 callers only, `false` IPv4 callers too (dual stack,
+   * where the system default allows it), `undefined` the system default. Set on the socket by
+   * Node and Bun (through node:dgram), enforced in software on Deno; see `ipv6Only` of
+   * `openUdp()`.
+   */
+  ipv6Only?: boolean;
+  /**
    * Called for each caller before it is accepted, with its address and stream ID. May be async;
    * the caller keeps repeating its handshake meanwhile (until its connect timeout).
    */
@@ -287,9 +295,19 @@ export async function listen(target: string | ListenOptions): Promise<SrtServer>
       hostname: uri.adapter ?? (uri.host || undefined),
       udpReceiveBuffer: uri.udpReceiveBuffer,
       udpSendBuffer: uri.udpSendBuffer,
+      ipv6Only: uri.ipv6Only,
     };
   } else opts = target;
-  const { port, hostname, accept, backlog, udpReceiveBuffer, udpSendBuffer, ...srtOptions } = opts;
+  const {
+    port,
+    hostname,
+    accept,
+    backlog,
+    udpReceiveBuffer,
+    udpSendBuffer,
+    ipv6Only,
+    ...srtOptions
+  } = opts;
   const endpoint = new SrtEndpoint(cryptoRandomU32);
   endpoint.listen(nowUs(), srtOptions, backlog);
   const ref: { driver?: EndpointDriver; server?: SrtServer } = {};
@@ -298,6 +316,7 @@ export async function listen(target: string | ListenOptions): Promise<SrtServer>
     port,
     receiveBufferBytes: udpReceiveBuffer,
     sendBufferBytes: udpSendBuffer,
+    ipv6Only,
     onMessage: (data, from) => ref.driver?.receive(data, from),
   });
   const driver = new EndpointDriver(udp, endpoint, { onRequest: () => ref.server?._onRequests() });

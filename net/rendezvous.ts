@@ -43,6 +43,12 @@ export interface RendezvousOptions extends SrtOptions {
   udpReceiveBuffer?: number;
   /** Kernel send buffer of the UDP socket, in bytes (`SRTO_UDP_SNDBUF`, URI key `udp_sndbuf`). */
   udpSendBuffer?: number;
+  /**
+   * `IPV6_V6ONLY` for the local UDP socket when it binds the IPv6 wildcard `::` (libsrt's
+   * `SRTO_IPV6ONLY`, URI key `ipv6only`); see `ipv6Only` of `openUdp()`. It only matters for
+   * which peers may reach that socket.
+   */
+  ipv6Only?: boolean;
 }
 
 /**

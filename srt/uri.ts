@@ -56,6 +56,12 @@ export interface SrtUri {
   readonly udpReceiveBuffer?: number;
   /** Kernel send buffer to ask for on the UDP socket, bytes (`udp_sndbuf=`). */
   readonly udpSendBuffer?: number;
+  /**
+   * `IPV6_V6ONLY` for a UDP socket bound to the IPv6 wildcard `::` (`ipv6only=`, libsrt's
+   * `SRTO_IPV6ONLY`): `1` gives `true` (IPv6 peers only), `0` gives `false` (IPv4 peers too, as
+   * IPv4-mapped addresses), and `-1`, libsrt's default, leaves it out (the system default).
+   */
+  readonly ipv6Only?: boolean;
 }
 
 type Setter = (o: SrtOptions, v: string, key: string) => void;
@@ -142,6 +148,7 @@ const ADDRESS_KEYS = new Set([
   "mode",
   "adapter",
   "port",
+  "ipv6only",
   ...Object.keys(UDP_BUFFER_KEYS),
   ...Object.keys(SRT_BUFFER_KEYS),
 ]);
@@ -183,7 +190,7 @@ export function parseSrtUri(uri: string): SrtUri {
   let mode: SrtMode | undefined;
   let adapter: string | undefined;
   let localPort: number | undefined;
-  const buffers: { udpReceiveBuffer?: number; udpSendBuffer?: number } = {};
+  const udp: { udpReceiveBuffer?: number; udpSendBuffer?: number; ipv6Only?: boolean } = {};
   const srtBuffers: { receiveBufferPackets?: number; sendBufferPackets?: number } = {};
   for (const part of (m[3] ?? "").split("&")) {
     if (part === "") continue;
@@ -201,7 +208,14 @@ export function parseSrtUri(uri: string): SrtUri {
     } else if (key === "rcvbuf" || key === "sndbuf") {
       int(1, 0x7fffffff, (_o, n) => (srtBuffers[SRT_BUFFER_KEYS[key]] = n))(options, value, key);
     } else if (key === "udp_rcvbuf" || key === "udp_sndbuf") {
-      int(1, 0x7fffffff, (_o, n) => (buffers[UDP_BUFFER_KEYS[key]] = n))(options, value, key);
+      int(1, 0x7fffffff, (_o, n) => (udp[UDP_BUFFER_KEYS[key]] = n))(options, value, key);
+    } else if (key === "ipv6only") {
+      // SRTO_IPV6ONLY, range -1..1 (-1: not set, the platform default applies).
+      if (!/^(-1|0|1)$/.test(value)) {
+        throw new RangeError(`srt:// option ${key}=${value}: must be -1, 0 or 1`);
+      }
+      if (value === "-1") delete udp.ipv6Only;
+      else udp.ipv6Only = value === "1";
     } else {
       const set = SETTERS[key];
       if (!set) {
@@ -222,5 +236,5 @@ export function parseSrtUri(uri: string): SrtUri {
     throw new TypeError(`srt:// ${mode} needs a host: "${uri}"`);
   }
   if (mode === "rendezvous") localPort ??= port;
-  return { mode, host, port, adapter, localPort, options, ...buffers };
+  return { mode, host, port, adapter, localPort, options, ...udp };
 }

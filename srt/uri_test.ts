@@ -37,3 +37,33 @@ test("parseSrtUri() takes rcvbuf/sndbuf in bytes as libsrt does, sized in MSS - 
   assert.equal(v.options.receiveBufferPackets, 1000);
   assert.throws(() => parseSrtUri("srt://h:1?rcvbuf=-1"), /rcvbuf/);
 });
+
+test("parseSrtUri() takes ipv6only=-1|0|1 (SRTO_IPV6ONLY) as a UDP socket option", () => {
+  const on = parseSrtUri("srt://[::]:9000?mode=listener&ipv6only=1&latency=120");
+  assert.equal(on.mode, "listener");
+  assert.equal(on.host, "::");
+  assert.equal(on.ipv6Only, true);
+  assert.deepEqual(on.options, { latency: 120 }, "not a connection option");
+  assert.equal(parseSrtUri("srt://:9000?IPV6ONLY=0").ipv6Only, false);
+  assert.equal(parseSrtUri("srt://[::1]:9000?ipv6only=1").ipv6Only, true);
+  assert.equal(parseSrtUri("srt://[::1]:9000?mode=rendezvous&ipv6only=0").ipv6Only, false);
+  // -1 is libsrt's default: not set, the system's default applies.
+  const unset = parseSrtUri("srt://:9000?ipv6only=-1");
+  assert.equal("ipv6Only" in unset, false);
+  assert.equal("ipv6Only" in parseSrtUri("srt://:9000?ipv6only=1&ipv6only=-1"), false);
+  assert.equal("ipv6Only" in parseSrtUri("srt://:9000"), false);
+  assert.ok(SRT_URI_KEYS.includes("ipv6only"));
+});
+
+test("parseSrtUri() rejects ipv6only values outside -1..1 with a RangeError naming the key", () => {
+  for (const bad of ["2", "-2", "", "true", "yes", "01", "1.0", " 1"]) {
+    assert.throws(
+      () => parseSrtUri(`srt://:9000?ipv6only=${encodeURIComponent(bad)}`),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === `srt:// option ipv6only=${bad}: must be -1, 0 or 1`,
+      `ipv6only=${bad}`,
+    );
+  }
+  assert.throws(() => parseSrtUri("srt://:9000?ipv6only"), /ipv6only=: must be -1, 0 or 1/);
+});
