@@ -21,6 +21,9 @@ import { ControlType, decodeControlPacket, encodeControlPacket } from "./control
 import { checkGroupResponse, groupExtension, GroupType, makeGroupId } from "./group_handshake.ts";
 import { type Handshake, HsType } from "./handshake.ts";
 import { ExtFlags, ExtType, type GroupExt } from "./handshake_ext.ts";
+import { connectGroup } from "../net/group.ts";
+import type { SrtError } from "./errors.ts";
+import { RejectReason } from "./reject_reason.ts";
 
 const peers = locatePeers("srt-live-transmit");
 
@@ -129,5 +132,29 @@ test("libsrt 1.5.1 without bonding ignores GROUP and answers as to a plain calle
   } finally {
     await stopAllPeers();
     sock.close();
+  }
+});
+
+test("connectGroup() to a libsrt 1.5.1 listener fails cleanly with SRT_REJ_GROUP", {
+  skip: peers.skip,
+  timeout: 60_000,
+}, async () => {
+  const slt = peers.get("srt-live-transmit");
+  const [srtPort, outPort] = await freeUdpPorts(2);
+  try {
+    const listener = spawnPeer(slt, [
+      "-a:no",
+      "-v",
+      `srt://127.0.0.1:${srtPort}?mode=listener`,
+      `udp://127.0.0.1:${outPort}`,
+    ]);
+    await listener.waitFor(/ listen\.\.\./, 5000);
+    // libsrt answers as to a plain caller; the member refuses that answer and says why.
+    await assert.rejects(
+      connectGroup({ mode: "backup", members: [{ host: "127.0.0.1", port: srtPort }] }),
+      (e: SrtError) => e.code === "CONNECTION_REJECTED" && e.reason === RejectReason.GROUP,
+    );
+  } finally {
+    await stopAllPeers();
   }
 });
