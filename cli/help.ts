@@ -36,7 +36,7 @@ URIs:
   file://con  or  -               standard input / standard output
   SRT keys use libsrt's names and units (latency=200, streamid=..., payloadsize=1316,
   conntimeo, peeridletimeo, rcvlatency, peerlatency, mss, fc, tlpktdrop, nakreport,
-  linger, transtype=live, adapter, port, mode=caller|listener|rendezvous,
+  linger, transtype=live, adapter, port, ipv6only=-1|0|1, mode=caller|listener|rendezvous,
   packetfilter=fec,cols:10,rows:5[,layout:even|staircase][,arq:always|onreq|never]).
 
 Options:
