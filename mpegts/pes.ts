@@ -263,7 +263,8 @@ const MAX_SLAB = 1024 * 1024;
 
 /**
  * Per-PID PES reassembly. Payloads are written once, straight into a slab: each PES packet
- * takes the next word-aligned region, and the finished region is handed out as a view, so
+ * takes the next region, starting at the offset modulo 4 its first byte has in the source so
+ * that it copies as 32-bit words, and the finished region is handed out as a view, so
  * frames need no second copy. A slab that fills up is replaced (the partial PES packet
  * moves along); old slabs live as long as views into them do.
  *
