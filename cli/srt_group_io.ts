@@ -62,12 +62,16 @@ async function connectGroupUri(uri: GroupUri, o: SrtIoOptions): Promise<SrtGroup
     ...uri.options,
     mode: uri.mode,
     minStabilityMs: uri.minStabilityMs,
+    reconnectMembers: true, // a path that comes back rejoins the group
     members: uri.nodes.map((n) => ({
       host: n.host,
       port: n.port,
       weight: n.weight,
-      localAddress: n.source,
+      localAddress: n.source ?? uri.adapter,
       localPort: n.sourcePort,
+      udpReceiveBuffer: uri.udpReceiveBuffer,
+      udpSendBuffer: uri.udpSendBuffer,
+      ipv6Only: uri.ipv6Only,
     })),
   }, events.onEvent);
   ref.group = group;

@@ -27,6 +27,9 @@ import { openUdp } from "./udp.ts";
 
 /** Most merged payloads queued for a reader that does not keep up; later ones are dropped. */
 const MAX_READ_QUEUE = 8192;
+/** First and longest wait before a failed member path is dialled again. */
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 8000;
 
 /**
  * One member path of a group: where its listener is, how to bind locally, and its weight.
@@ -53,6 +56,8 @@ export interface GroupMemberTarget extends SrtOptions {
   udpReceiveBuffer?: number;
   /** Kernel send buffer of this member's UDP socket, in bytes. */
   udpSendBuffer?: number;
+  /** IPV6_V6ONLY for this member's UDP socket when it binds `::` (see `openUdp()`). */
+  ipv6Only?: boolean;
   /** Main/backup priority 0..65535: the highest weight carries the stream. Default 0. */
   weight?: number;
 }
@@ -81,6 +86,14 @@ export interface GroupConnectOptions extends SrtOptions {
   members: readonly GroupMemberTarget[];
   /** Minimum stability timeout (SRTO_GROUPMINSTABLETIMEO), ms; default 60. */
   minStabilityMs?: number;
+  /**
+   * Dial a member again when its connection fails or breaks (backoff 250 ms doubling to
+   * 8 s), so that a path that comes back rejoins the group (as a standby in a backup group).
+   * The group then stays open until {@linkcode SrtGroupSocket.close}, dropping and counting
+   * what is sent while no member is connected. Default false: a member that ends is gone,
+   * and the group closes when every member has.
+   */
+  reconnectMembers?: boolean;
 }
 
 /**
@@ -149,6 +162,8 @@ export class SrtGroupSocket {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #onEvent: ((e: GroupEvent) => void) | undefined;
+  #keepOpen = false;
+  #later = new Set<ReturnType<typeof setTimeout>>();
 
   /** @internal Created by {@linkcode connectGroup} and `SrtServer`. */
   constructor(mode: GroupMode, minStabilityUs?: number, onEvent?: (e: GroupEvent) => void) {
@@ -281,6 +296,11 @@ export class SrtGroupSocket {
     };
     driver.sockets.set(conn, sink);
     this.#group.add(nowUs(), conn, weight);
+    if (this.#closing) {
+      // Dialled while the group was closing: end it at once.
+      conn.close(nowUs());
+      driver.endpoint.touch(conn);
+    }
     this._changed();
   }
 
@@ -292,6 +312,41 @@ export class SrtGroupSocket {
     this.#checkEnded();
   }
 
+  /** @internal The group stays open while members are redialled, until close(). */
+  _keepOpen(): void {
+    this.#keepOpen = true;
+  }
+
+  /** @internal Whether close() has been called. */
+  get _closing(): boolean {
+    return this.#closing;
+  }
+
+  /** @internal Runs `fn` after `ms` unless the group is closed first. */
+  _later(ms: number, fn: () => void): void {
+    if (this.#closing || this.#ended) return;
+    const t = setTimeout(() => {
+      this.#later.delete(t);
+      if (!this.#closing && !this.#ended) fn();
+    }, ms);
+    this.#later.add(t);
+  }
+
+  /** @internal Takes an ended member out of the group and frees its socket. */
+  _remove(conn: SrtConnection): void {
+    const e = this.#entries.get(conn);
+    if (!e) return;
+    this.#entries.delete(conn);
+    e.driver.sockets.delete(conn);
+    const now = nowUs();
+    this.#group.remove(now, conn);
+    if (e.owned) {
+      e.driver.stop();
+      void e.driver.udp.close();
+    }
+    this.#flush(now);
+  }
+
   /** The first error among the members, for a group whose members all failed. */
   get _firstError(): SrtError | undefined {
     for (const e of this.#entries.values()) if (e.error) return e.error;
@@ -299,10 +354,13 @@ export class SrtGroupSocket {
   }
 
   #checkEnded(): void {
-    if (this.#ended || this.#entries.size === 0) return;
+    if (this.#ended) return;
+    if (this.#keepOpen ? !this.#closing : this.#entries.size === 0) return;
     for (const e of this.#entries.values()) if (!e.ended) return;
     this.#ended = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    for (const t of this.#later) clearTimeout(t);
+    this.#later.clear();
     for (const e of this.#entries.values()) {
       if (e.owned) {
         e.driver.stop();
@@ -388,7 +446,7 @@ export async function connectGroup(
   onEvent?: (e: GroupEvent) => void,
 ): Promise<SrtGroupSocket> {
   const opts = typeof target === "string" ? fromUri(parseGroupUri(target)) : target;
-  const { mode, members, minStabilityMs, ...shared } = opts;
+  const { mode, members, minStabilityMs, reconnectMembers = false, ...shared } = opts;
   if (members.length === 0) throw new RangeError("a group needs at least one member");
   const socket = new SrtGroupSocket(
     mode,
@@ -399,8 +457,10 @@ export async function connectGroup(
   const type = mode === "broadcast" ? GroupType.BROADCAST : GroupType.BACKUP;
   let settle!: { ok: () => void; fail: (e: unknown) => void };
   const connected = new Promise<void>((ok, fail) => (settle = { ok, fail }));
-  let pending = members.length;
-  for (const m of members) {
+  let firstRound = members.length;
+
+  /** Opens one member path: its UDP socket, endpoint and caller connection. */
+  const dial = async (m: GroupMemberTarget, path: { backoffMs: number }): Promise<void> => {
     const {
       host,
       port,
@@ -408,6 +468,7 @@ export async function connectGroup(
       localPort,
       udpReceiveBuffer,
       udpSendBuffer,
+      ipv6Only,
       weight = 0,
       ...own
     } = m;
@@ -418,29 +479,43 @@ export async function connectGroup(
       port: localPort ?? 0,
       receiveBufferBytes: udpReceiveBuffer,
       sendBufferBytes: udpSendBuffer,
+      ipv6Only,
       onMessage: (data, from) => ref.driver?.receive(data, from),
     });
+    let wasConnected = false;
     const driver = new EndpointDriver(udp, endpoint, {
       onConnected: () => {
+        wasConnected = true;
+        path.backoffMs = RECONNECT_MIN_MS;
         queueMicrotask(() => socket._changed());
         settle.ok();
       },
       onClosed: () => {
-        if (--pending === 0) settle.fail(socket._firstError);
+        if (firstRound > 0 && !wasConnected && --firstRound === 0) {
+          settle.fail(socket._firstError);
+        }
+        if (!reconnectMembers || socket._closing) return;
+        // The path failed: take the member out and dial it again after a while.
+        queueMicrotask(() => socket._remove(conn));
+        const wait = path.backoffMs;
+        path.backoffMs = Math.min(RECONNECT_MAX_MS, path.backoffMs * 2);
+        socket._later(wait, () => void dial(m, path).catch(() => {}));
       },
     });
     ref.driver = driver;
-    const now = nowUs();
-    const conn = endpoint.connect(now, { hostname: host, port }, { ...shared, ...own }, {
+    const conn = endpoint.connect(nowUs(), { hostname: host, port }, { ...shared, ...own }, {
       group: groupExtension(groupId, type, weight),
       initialSeq: socket.memberInitialSeq,
     });
     socket._add(conn, driver, weight, true);
-  }
+  };
+
+  if (reconnectMembers) socket._keepOpen();
+  for (const m of members) await dial(m, { backoffMs: RECONNECT_MIN_MS });
   try {
     await connected;
   } catch (e) {
-    await socket.closed;
+    await socket.close();
     throw e;
   }
   return socket;
@@ -455,8 +530,11 @@ function fromUri(u: GroupUri): GroupConnectOptions {
       host: n.host,
       port: n.port,
       weight: n.weight,
-      localAddress: n.source,
+      localAddress: n.source ?? u.adapter,
       localPort: n.sourcePort,
+      udpReceiveBuffer: u.udpReceiveBuffer,
+      udpSendBuffer: u.udpSendBuffer,
+      ipv6Only: u.ipv6Only,
     })),
   };
 }

@@ -155,3 +155,77 @@ test("a listener without groupConnect refuses every member: connectGroup rejects
     await server.close();
   }
 });
+
+test("reconnectMembers: a path that comes back rejoins and takes over when the other dies", {
+  timeout: 60_000,
+}, async () => {
+  const server = await listen({
+    port: 0,
+    hostname: "127.0.0.1",
+    groupConnect: true,
+    latency: LATENCY,
+    peerIdleTimeout: 2500,
+  });
+  const target = { hostname: "127.0.0.1", port: server.address.port };
+  const relay = (seed: number, port?: number) =>
+    startLossyRelay({ listen: { hostname: "127.0.0.1", port }, target, seed });
+  let main = await relay(91);
+  let backup = await relay(92);
+  const mainPort = main.address.port;
+  const events: GroupEvent[] = [];
+  let connectedAgain!: () => void;
+  const rejoined = new Promise<void>((r) => (connectedAgain = r));
+  let mainBroke!: () => void;
+  const broken = new Promise<void>((r) => (mainBroke = r));
+  try {
+    const group = await within(
+      connectGroup({
+        mode: "backup",
+        latency: LATENCY,
+        peerIdleTimeout: 2500,
+        reconnectMembers: true,
+        members: [
+          { host: "127.0.0.1", port: mainPort, weight: 10 },
+          { host: "127.0.0.1", port: backup.address.port, weight: 1 },
+        ],
+      }, (e) => {
+        events.push(e);
+        if (e.kind === "broken") mainBroke();
+        if (e.kind === "connected" && events.filter((x) => x.kind === "connected").length === 3) {
+          connectedAgain();
+        }
+      }),
+      10_000,
+      "group connected",
+    );
+    const accepted = await within(server.acceptGroup(), 10_000, "group accepted");
+    const COUNT = 1000;
+    const payloads = Array.from({ length: COUNT }, (_, i) => numberedPayload(2, i));
+    const reading = readCount(accepted!, COUNT);
+    let n = 0;
+    await sendPaced(payloads, 200, async (p) => {
+      group.send(p);
+      n++;
+      if (n === 150) await main.close(); // the main path dies
+      if (n === 500) {
+        // Its member times out (peer idle timeout); then the path comes back on the same
+        // port, the member is dialled again and rejoins as a standby. (The relay serves one
+        // client, so it is restarted only once the old member is gone.)
+        await within(broken, 10_000, "the main path's member broke");
+        main = await relay(93, mainPort);
+        await within(rejoined, 10_000, "the main path's member rejoined");
+      }
+      if (n === 700) await backup.close(); // now the backup path dies: back to the main one
+    });
+    const got = await within(reading, 20_000, "all payloads read");
+    assert.deepEqual(got.map(indexOf), payloads.map(indexOf), "whole, in order, once");
+    assert.ok(group.stats().activations >= 2, `activations ${group.stats().activations}`);
+    const carrying = group.members.filter((m) => m.state === "active" && !m.unstable);
+    assert.deepEqual(carrying.map((m) => m.weight), [10], "the main path carries the stream again");
+    await group.close();
+    backup = await relay(94); // (closed in finally)
+  } finally {
+    await server.close();
+    await Promise.all([main.close(), backup.close()]);
+  }
+});

@@ -9,7 +9,8 @@
  * (`[v6]:port` too) with its own parameters after a `?` (`weight`, and `source` for the local
  * address to bind, `source=ADDR` or `source=ADDR:PORT`); several of them are separated by `?`
  * as well, since `&` already separates the URI's keys. `groupminstabletimeo` (ms) sets the
- * minimum stability timeout; every other key is an `srt://` key for all members.
+ * minimum stability timeout; every other key is an `srt://` key for all members, the socket keys
+ * (`adapter`, `udp_rcvbuf`, `udp_sndbuf`, `ipv6only`) included.
  *
  * @module
  */
@@ -60,6 +61,14 @@ export interface GroupUri {
   readonly options: SrtOptions;
   /** `groupminstabletimeo` in ms, if given. */
   readonly minStabilityMs?: number;
+  /** `adapter`: the local address every member binds unless its node gives a `source`. */
+  readonly adapter?: string;
+  /** `udp_rcvbuf` for every member's UDP socket, bytes. */
+  readonly udpReceiveBuffer?: number;
+  /** `udp_sndbuf` for every member's UDP socket, bytes. */
+  readonly udpSendBuffer?: number;
+  /** `ipv6only` for every member's UDP socket. */
+  readonly ipv6Only?: boolean;
 }
 
 /**
@@ -114,11 +123,21 @@ export function parseGroupUri(uri: string): GroupUri {
   if (shared.mode !== "caller") {
     throw new RangeError(`group URI mode=${shared.mode}: group members are callers`);
   }
+  if (shared.localPort !== undefined) {
+    throw new RangeError("group URI port=: give each node its own source=ADDR:PORT instead");
+  }
+  const socket = {
+    adapter: shared.adapter,
+    udpReceiveBuffer: shared.udpReceiveBuffer,
+    udpSendBuffer: shared.udpSendBuffer,
+    ipv6Only: shared.ipv6Only,
+  };
   return {
     mode: type,
     nodes: parsed,
     options: shared.options,
     ...(minStabilityMs === undefined ? {} : { minStabilityMs }),
+    ...Object.fromEntries(Object.entries(socket).filter(([, v]) => v !== undefined)),
   };
 }
 

@@ -18,6 +18,21 @@ test("group URI: type, nodes with weights and sources, shared keys checked as sr
   assert.equal(g.minStabilityMs, 80);
 });
 
+test("group URI: the UDP socket keys apply to every member", () => {
+  const g = parseGroupUri(
+    "srt:////group?type=broadcast&nodes=10.0.0.1:9000,10.0.1.1:9000" +
+      "&adapter=10.9.9.9&udp_rcvbuf=4194304&udp_sndbuf=1048576&ipv6only=1",
+  );
+  assert.equal(g.adapter, "10.9.9.9");
+  assert.equal(g.udpReceiveBuffer, 4194304);
+  assert.equal(g.udpSendBuffer, 1048576);
+  assert.equal(g.ipv6Only, true);
+  assert.throws(
+    () => parseGroupUri("srt:////group?type=broadcast&nodes=10.0.0.1:9000&port=5000"),
+    /source=ADDR:PORT/,
+  );
+});
+
 test("group URI: clear errors name what is wrong", () => {
   const bad: [string, RegExp][] = [
     ["srt://10.0.0.1:9000", /not a group URI/],
