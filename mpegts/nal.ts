@@ -10,6 +10,11 @@
  * @module
  */
 
+// A word view of the buffer last scanned by nextNalStart() (one per ArrayBuffer, so
+// scanning the access units of one slab allocates nothing).
+let wordsBuffer: ArrayBufferLike | null = null;
+let words: Int32Array = new Int32Array(0);
+
 /**
  * Position of one NAL unit inside a buffer (start code excluded).
  *
@@ -58,7 +63,31 @@ export interface NalSpan {
  */
 export function nextNalStart(data: Uint8Array, from: number): number {
   const n = data.length;
-  let i = from;
+  let i = from > 0 ? from : 0;
+  if (n - i >= 32) {
+    // Four bytes at a time: a start code's first zero byte lies in a word that has a zero
+    // byte, and most words of coded video have none.
+    const base = data.byteOffset;
+    for (; ((base + i) & 3) !== 0; i++) {
+      if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) return i + 3;
+    }
+    const buffer = data.buffer;
+    if (buffer !== wordsBuffer) {
+      wordsBuffer = buffer;
+      words = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+    }
+    let k = (base + i) >> 2;
+    // Words wholly inside the view, leaving its last two bytes to the byte loop.
+    const kEnd = Math.min((base + n - 2) >> 2, words.length);
+    for (; k < kEnd; k++) {
+      const w = words[k];
+      if (((w - 0x01010101) & ~w & 0x80808080) === 0) continue;
+      for (let j = (k << 2) - base, e = j + 4; j < e; j++) {
+        if (data[j] === 0 && data[j + 1] === 0 && data[j + 2] === 1) return j + 3;
+      }
+    }
+    i = (k << 2) - base;
+  }
   while (i + 2 < n) {
     const b2 = data[i + 2];
     if (b2 > 1) i += 3;
@@ -82,22 +111,14 @@ export function nextNalStart(data: Uint8Array, from: number): number {
 export function splitNalUnits(data: Uint8Array): NalSpan[] {
   const out: NalSpan[] = [];
   const n = data.length;
-  let start = -1;
-  let i = 0;
-  while (i + 2 < n) {
-    if (data[i + 2] > 1) {
-      i += 3;
-    } else if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
-      if (start >= 0) {
-        let e = i;
-        while (e > start && data[e - 1] === 0) e--;
-        out.push({ start, end: e });
-      }
-      start = i + 3;
-      i += 3;
-    } else {
-      i++;
-    }
+  let start = nextNalStart(data, 0);
+  while (start >= 0) {
+    const next = nextNalStart(data, start);
+    if (next < 0) break;
+    let e = next - 3;
+    while (e > start && data[e - 1] === 0) e--;
+    out.push({ start, end: e });
+    start = next;
   }
   if (start >= 0 && start < n) out.push({ start, end: n });
   return out;
