@@ -20,6 +20,7 @@ import {
   type PacketCipher,
   writeCtrIv,
 } from "../crypto/mod.ts";
+import { createBatchedCtrCipher } from "../crypto/aes_ctr_batched.ts";
 import { SimPair } from "../tests/sim/harness.ts";
 
 /** One benchmark result row. */
@@ -96,6 +97,14 @@ export async function benchCrypto(ms = 300): Promise<Array<BenchResult>> {
   const payload = fill(PACKET, 3);
   const cases: Array<[string, PacketCipher | null]> = [
     ["aes128-ctr default (createPacketCipher)", createPacketCipher(sek, salt)],
+    // What a connection uses (srt/crypto_control.ts) when node:crypto is there: in-order
+    // sequence numbers, as a live sender encrypts them, are served from the window.
+    ...(() => {
+      const c = createBatchedCtrCipher(sek, salt);
+      return c
+        ? [["aes128-ctr connection's (keystream 32 packets ahead)", c] as [string, PacketCipher]]
+        : [];
+    })(),
     [
       "aes128-ctr node:crypto per-packet ctr",
       createNodePacketCipher(sek, salt, { strategy: "ctr" }),

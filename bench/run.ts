@@ -11,8 +11,9 @@
  *
  * Workloads (names for `--only`): `ramp` (max clean live rate of one connection), `cpu` (CPU
  * seconds per GB at 100 Mbit/s, each side), `mixed` (tsrt <-> srt-live-transmit pairs),
- * `memory` (RSS per connection), `encryption` (AES-128/256, when the core has `passphrase`),
- * `micro` (the `bench/*_bench.ts` modules). See `bench/README.md`.
+ * `memory` (RSS per connection), `encryption` (CPU per GB with AES-128/256 beside plain, same
+ * run), `encryption-ramp` (max clean rate with AES-128 beside plain), `micro` (the
+ * `bench/*_bench.ts` modules). See `bench/README.md`.
  *
  * Every process it starts is killed before it exits, on failure and on Ctrl-C too.
  *
@@ -27,7 +28,15 @@ import { freeUdpPorts } from "../tests/_peers.ts";
 // ---------------------------------------------------------------------------------------------
 
 /** Workload names accepted by `--only`. */
-export const WORKLOADS = ["ramp", "cpu", "mixed", "memory", "encryption", "micro"] as const;
+export const WORKLOADS = [
+  "ramp",
+  "cpu",
+  "mixed",
+  "memory",
+  "encryption",
+  "encryption-ramp",
+  "micro",
+] as const;
 /** One workload name. */
 export type Workload = typeof WORKLOADS[number];
 
@@ -598,6 +607,8 @@ export interface TableRow {
   libsrt?: number | string;
   /** Repeats, spread, caveats. */
   notes: string;
+  /** No tsrt ÷ libsrt columns (the row is already a ratio within each column). */
+  noRatio?: boolean;
 }
 
 const rows: TableRow[] = [];
@@ -1132,27 +1143,161 @@ function hasPassphrase(): boolean {
   }
 }
 
+/** The `srt://` query of the encrypted cases: AES-CTR with a 16- or 32-byte key. */
+const encQuery = (bytes: number): string => `passphrase=tsrt-bench-passphrase&pbkeylen=${bytes}`;
+
+/** Plain and encrypted cases, run back to back on each side so that their ratio is fair. */
+const ENC_CASES: ReadonlyArray<readonly [string, string | undefined]> = [
+  ["plain", undefined],
+  ["AES-128", encQuery(16)],
+  ["AES-256", encQuery(32)],
+];
+
+const ENC_SIDES = [["libsrt", "slt"], ["deno", "deno"], ["bun", "bun"]] as const;
+
+function encryptionSlot(): void {
+  rows.push({
+    section: "Encryption, end to end (AES-CTR vs plain, same run)",
+    metric: "SLOT: not measured, the core has no `passphrase` option yet",
+    unit: "",
+    deno: "-",
+    bun: "-",
+    libsrt: "-",
+    notes: "runs automatically once srt/options.ts has `passphrase`",
+  });
+}
+
+/**
+ * CPU per GB at 100 Mbit/s, tsrt -> tsrt and slt -> slt, plain, AES-128 and AES-256 back to back
+ * per side, and each encrypted case ÷ plain. Issue #4 asks for encrypted throughput >= 0.85 ×
+ * plain: at equal CPU that is encrypted CPU per GB <= 1.18 × plain's.
+ */
 async function workloadEncryption(o: RunOptions): Promise<void> {
-  if (!hasPassphrase()) {
+  if (!hasPassphrase()) return encryptionSlot();
+  const res: Record<string, Record<string, CpuResult>> = {};
+  for (const [key, side] of ENC_SIDES) {
+    res[key] = {};
+    for (const [name, query] of ENC_CASES) {
+      const s = spec(side, side, query);
+      log(`encryption: ${side} -> ${side} ${name}`);
+      try {
+        res[key][name] = await cpuRun(s, o);
+      } catch (e) {
+        errors.push(`encryption ${s.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+  details.encryption = res;
+  const section = "Encryption, end to end (AES-CTR vs plain, same run)";
+  const repeats = o.quick ? 1 : 2;
+  const secs = o.quick ? 2 : 4;
+  const both = (r?: CpuResult): number | undefined =>
+    r ? (mean(r.callerSPerGb) + mean(r.listenerSPerGb)) / 2 : undefined;
+  for (const role of ["caller", "listener"] as const) {
+    const k = role === "caller" ? "callerSPerGb" : "listenerSPerGb";
+    for (const [name] of ENC_CASES) {
+      const cell = (key: string): number | string => {
+        const r = res[key]?.[name];
+        return r ? mean(r[k]) : "n/a";
+      };
+      rows.push({
+        section,
+        metric: `CPU per GB at 100 Mbit/s, ${
+          role === "caller" ? "sending side" : "receiving side"
+        }, ${name}`,
+        unit: "CPU s/GB",
+        deno: cell("deno"),
+        bun: cell("bun"),
+        libsrt: cell("libsrt"),
+        notes: `mean of ${repeats} × ${secs} s; ` +
+          ENC_SIDES.map(([x]) => `${x} ${res[x]?.[name] ? spread(res[x][name][k]) : "-"}`)
+            .join("; ") +
+          `; lost ${ENC_SIDES.map(([x]) => res[x]?.[name]?.lost.join("+") ?? "-").join(" / ")}`,
+      });
+    }
+  }
+  for (const [name] of ENC_CASES.slice(1)) {
+    const cell = (key: string): number | string => {
+      const e = both(res[key]?.[name]);
+      const p = both(res[key]?.plain);
+      return e !== undefined && p !== undefined ? e / p : "n/a";
+    };
     rows.push({
-      section: "Encryption (AES-128 / AES-256)",
-      metric: "SLOT: not measured, the core has no `passphrase` option yet",
-      unit: "",
-      deno: "-",
-      bun: "-",
-      libsrt: "-",
-      notes: "runs automatically once srt/options.ts has `passphrase`",
+      section,
+      metric: `${name} ÷ plain: CPU per GB (mean of both sides)`,
+      unit: "ratio",
+      deno: cell("deno"),
+      bun: cell("bun"),
+      libsrt: cell("libsrt"),
+      noRatio: true,
+      notes: "each column against its own plain run, measured back to back; above 1 = " +
+        "encryption costs CPU; the issue's >= 0.85 × plain throughput at equal CPU is <= 1.18 here",
     });
-    return;
   }
-  for (const bits of [128, 256]) {
-    await workloadCpu(
-      o,
-      `passphrase=tsrt-bench-passphrase&pbkeylen=${bits / 8}`,
-      `, AES-${bits}`,
-      1,
-    );
+}
+
+/**
+ * Max clean rate of one connection, tsrt -> tsrt and slt -> slt, plain and AES-128 back to back
+ * per side, also tsrt on Bun with 4 MB UDP buffers (where the default buffer is not the limit).
+ */
+async function workloadEncryptionRamp(o: RunOptions): Promise<void> {
+  if (!hasPassphrase()) return encryptionSlot();
+  const cases = ENC_CASES.slice(0, 2);
+  const sides: Array<[string, PipelineSpec]> = [];
+  for (const [key, side] of ENC_SIDES) sides.push([key, spec(side, side)]);
+  sides.push(["bunBigBuf", { ...spec("bun", "bun"), tsrtUdpRcvbuf: 4194304 }]);
+  const res: Record<string, Record<string, RampResult>> = {};
+  for (const [key, base] of sides) {
+    res[key] = {};
+    for (const [name, query] of cases) {
+      const s: PipelineSpec = {
+        ...base,
+        query,
+        name: `${base.name}${base.tsrtUdpRcvbuf ? " udp_rcvbuf" : ""} ${name}`,
+      };
+      log(`encryption-ramp: ${s.name}`);
+      try {
+        res[key][name] = await ramp(s, o);
+      } catch (e) {
+        errors.push(`encryption-ramp ${s.name}: ${(e as Error).message}`);
+      }
+    }
   }
+  details.encryptionRamp = res;
+  const section = "Encryption, end to end (AES-CTR vs plain, same run)";
+  const attempts = o.quick ? "1 try" : "a failing step is retried once";
+  for (const [name] of cases) {
+    rows.push({
+      section,
+      metric: `max clean rate, ${name}`,
+      unit: "Mbit/s",
+      deno: rampCell(res.deno?.[name]),
+      bun: rampCell(res.bun?.[name]),
+      libsrt: rampCell(res.libsrt?.[name]),
+      notes: `steps ${RAMP_STEPS.join("/")}, ${rampSecs(o)} s each, ${attempts}; tsrt Bun with ` +
+        `4 MB UDP buffers: ${rampCell(res.bunBigBuf?.[name])}; first failures: ` +
+        ["deno", "bun", "bunBigBuf", "libsrt"].map((k) =>
+          `${k} ${res[k]?.[name]?.firstFailure ?? "none"}`
+        ).join("; "),
+    });
+  }
+  const q = (key: string): number | string => {
+    const e = res[key]?.["AES-128"];
+    const p = res[key]?.plain;
+    if (!e || !p || p.maxClean === 0) return "n/a";
+    return `${e.top || p.top ? "~" : ""}${(e.maxClean / p.maxClean).toFixed(2)}`;
+  };
+  rows.push({
+    section,
+    metric: "AES-128 ÷ plain: max clean rate",
+    unit: "ratio",
+    deno: q("deno"),
+    bun: q("bun"),
+    libsrt: q("libsrt"),
+    noRatio: true,
+    notes: `tsrt Bun with 4 MB UDP buffers: ${q("bunBigBuf")}; the issue asks >= 0.85; ` +
+      "the steps are coarse (one step is 0.5-0.75× the next), and `~` marks a top step passed",
+  });
 }
 
 interface MicroReply {
@@ -1252,6 +1397,12 @@ async function workloadMicro(o: RunOptions): Promise<void> {
       "AES-128-CTR, default cipher, one 1316-byte packet",
       /^aes128-ctr default.*ns\/pkt$/,
       "bench/crypto_bench.ts, createPacketCipher()",
+    ],
+    [
+      "crypto",
+      "AES-128-CTR, the connection's cipher (keystream 32 packets ahead), per packet",
+      /^aes128-ctr connection's.*ns\/pkt$/,
+      "bench/crypto_bench.ts, createBatchedCtrCipher(), sequence numbers in order",
     ],
     [
       "crypto-core",
@@ -1354,8 +1505,8 @@ function markdownTable(): string {
           fmt(r.deno),
           fmt(r.bun),
           fmt(r.libsrt),
-          ratio(r.deno, r.libsrt),
-          ratio(r.bun, r.libsrt),
+          r.noRatio ? "" : ratio(r.deno, r.libsrt),
+          r.noRatio ? "" : ratio(r.bun, r.libsrt),
           r.notes,
         ].map(cell).join(" | ")
       } |`,
@@ -1465,6 +1616,7 @@ async function main(): Promise<void> {
     ["cpu", () => workloadCpu(o)],
     ["mixed", () => workloadMixed(o)],
     ["encryption", () => workloadEncryption(o)],
+    ["encryption-ramp", () => workloadEncryptionRamp(o)],
     ["memory", () => workloadMemory(o)],
     ["micro", () => workloadMicro(o)],
   ];
