@@ -11,9 +11,10 @@
  *
  * Everything is reported through listeners as {@link DemuxEvent}s; malformed input is
  * counted and reported, never thrown. Ordinary packets allocate nothing (PCR, error and
- * adaptation-field events aside, and one view per chunk): packets are read in place and
- * payload bytes are copied once, four at a time, into per-PID slabs whose finished
- * regions become the PES payloads (see {@link PesAssembler}).
+ * adaptation-field events aside, and one word view per chunk that comes in an ArrayBuffer
+ * of its own, as SRT payloads do; chunks cut from one buffer share one): packets are read
+ * in place and payload bytes are copied once, four at a time, into per-PID slabs whose
+ * finished regions become the PES payloads (see {@link PesAssembler}).
  *
  * @module
  */
