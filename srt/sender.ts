@@ -148,8 +148,8 @@ export class LiveSender {
   #lastDataSendUs = -Infinity;
   #lastNewSendUs = -Infinity;
   #tailNextUs = -Infinity;
-  #ackAdvanceUs = -Infinity; // when the acknowledged point last moved
   #tailCount: Uint8Array; // per slot: unasked retransmissions so far
+  #headGivenUp = -1; // an ACK point too old for another resend to make its play time
   #peerLatencyUs: number;
   #naked: Uint8Array; // per slot: the peer reported it lost at least once
   #copies = new Schedule(); // extra copies of last-chance retransmissions
@@ -507,7 +507,6 @@ export class LiveSender {
       }
     }
     this.#lastAck = upTo;
-    this.#ackAdvanceUs = now;
     if (seqCmp(this.#sendNext, upTo) < 0) this.#sendNext = upTo;
     if (upTo === this.#nextSeq && this.#busySinceUs >= 0) {
       this.#io.counters.usSndDurationTotal += now - this.#busySinceUs;
@@ -516,32 +515,40 @@ export class LiveSender {
   }
 
   /**
-   * When the oldest unacknowledged packet counts as stalled: the ACK point has not moved and
-   * the packet has not been sent for RTT + RTTVar + an ACK interval + 2 ms, while a later
-   * packet went out early enough for the receiver to have acknowledged past it.
+   * When the oldest unacknowledged packet counts as stalled: it went out (last) an RTT, a full
+   * ACK interval and a margin ago, so an ACK past it should have come back by now had it
+   * arrived. The receiver's ACK is cumulative, so a stuck ACK point is evidence that this
+   * packet, and no other, is missing, whether or not a NAK for it got through. Not with a packet
+   * filter: there the ACK point also waits for FEC to rebuild the packet, and what FEC cannot
+   * rebuild is NAKed (or, with `arq:never`, not wanted again).
    */
   #stalledHeadAt(): number {
+    if (this.#fec) return Infinity;
     const rtt = this.#io.rtt;
-    const wait = rtt.rttUs + rtt.rttVarUs + SYN_INTERVAL_US + 2_000;
     const head = this.#lastAck & this.#mask;
     const next = (this.#lastAck + 1) & 0x7fffffff;
     if (seqCmp(next, this.#sendNext) >= 0) return Infinity; // the tail probe's case
+    if (this.#lastAck === this.#headGivenUp) return Infinity;
     // Past the point where a resend could make the play time: TLPKTDROP will move the ACK.
     const last = this.#origin[head] + this.#peerLatencyUs - rtt.rttUs / 2;
-    const later = this.#lastTx[next & this.#mask] + rtt.rttUs / 2 + SYN_INTERVAL_US;
-    const at = Math.max(this.#lastTx[head] + wait, this.#ackAdvanceUs + wait, later);
+    const margin = Math.max(2_000, Math.min(rtt.rttVarUs, rtt.rttUs / 4));
+    const at = this.#lastTx[head] + rtt.rttUs + SYN_INTERVAL_US + margin;
     return at > last ? Infinity : at;
   }
 
   /**
-   * The oldest unacknowledged packet holds the ACK point although later packets have had time
-   * to arrive: it was lost and either its NAK was lost too or the receiver does not re-request
-   * it soon enough (libsrt waits 150 ms before its first periodic NAK while it has no RTT).
-   * Resend it unasked, while it can still make its play time.
+   * The oldest unacknowledged packet holds the ACK point although an ACK past it should have
+   * come back: it was lost, and its NAK may have been lost too. A libsrt receiver NAKs a gap
+   * once when it sees it and again only with its periodic NAK, which starts 300 ms after the
+   * connection is set up. Resend it unasked, once per round, while it can still make its play
+   * time.
    */
   #retransmitStalledHead(now: number): void {
     if (seqCmp(this.#lastAck, this.#sendNext) >= 0 || now < this.#stalledHeadAt()) return;
-    this.#resend(now, this.#lastAck, 0);
+    const head = this.#lastAck & this.#mask;
+    const last = this.#origin[head] + this.#peerLatencyUs - this.#io.rtt.rttUs / 2;
+    if (now > last) this.#headGivenUp = this.#lastAck;
+    else this.#resend(now, this.#lastAck, 0);
   }
 
   /** How long the sender waits, after it went quiet, before resending unacknowledged data. */
