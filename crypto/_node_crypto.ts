@@ -15,6 +15,13 @@ export interface NodeCipherLike {
 /** The small part of the `node:crypto` module this module uses. */
 export interface NodeCryptoLike {
   createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array | null): NodeCipherLike;
+  pbkdf2Sync?(
+    password: Uint8Array,
+    salt: Uint8Array,
+    iterations: number,
+    keylen: number,
+    digest: string,
+  ): Uint8Array;
 }
 
 interface ProcessWithBuiltins {

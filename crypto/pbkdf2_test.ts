@@ -61,6 +61,21 @@ describe("deriveKek()", () => {
     );
   });
 
+  it("native node:crypto and the portable PBKDF2 agree (every key length, UTF-8 passphrase)", () => {
+    // deriveKek() uses node:crypto's pbkdf2Sync where the runtime has it; pbkdf2HmacSha1() is
+    // the pure-JavaScript path used elsewhere.
+    const salt = new Uint8Array(16).map((_, i) => i * 17 + 3);
+    for (const len of [16, 24, 32] as const) {
+      for (const pass of ["0123456789", "pässphrase with ünïcode", "x".repeat(80)]) {
+        assert.deepEqual(
+          deriveKek(pass, salt, len),
+          pbkdf2HmacSha1(passphraseBytes(pass), salt.subarray(8), 2048, len),
+          `${len} ${pass}`,
+        );
+      }
+    }
+  });
+
   it("changes when the tail of the salt changes", () => {
     const a = new Uint8Array(16);
     const b = new Uint8Array(16);
