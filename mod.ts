@@ -58,6 +58,7 @@ export {
   type GroupConnectOptions,
   type GroupMemberInfo,
   type GroupMemberTarget,
+  groupOptionsFromUri,
   SrtGroupSocket,
 } from "./net/group.ts";
 export {

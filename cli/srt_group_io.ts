@@ -7,7 +7,7 @@
  * @module
  */
 
-import { connectGroup, type SrtGroupSocket } from "../net/group.ts";
+import { connectGroup, groupOptionsFromUri, type SrtGroupSocket } from "../net/group.ts";
 import { listen, type SrtServer } from "../net/listen.ts";
 import type { SrtSocket } from "../net/srt_socket.ts";
 import { SrtError } from "../srt/errors.ts";
@@ -59,20 +59,8 @@ async function connectGroupUri(uri: GroupUri, o: SrtIoOptions): Promise<SrtGroup
   const ref: { group?: SrtGroupSocket } = {};
   const events = eventLogger(() => ref.group, o);
   const group = await connectGroup({
-    ...uri.options,
-    mode: uri.mode,
-    minStabilityMs: uri.minStabilityMs,
+    ...groupOptionsFromUri(uri),
     reconnectMembers: true, // a path that comes back rejoins the group
-    members: uri.nodes.map((n) => ({
-      host: n.host,
-      port: n.port,
-      weight: n.weight,
-      localAddress: n.source ?? uri.adapter,
-      localPort: n.sourcePort,
-      udpReceiveBuffer: uri.udpReceiveBuffer,
-      udpSendBuffer: uri.udpSendBuffer,
-      ipv6Only: uri.ipv6Only,
-    })),
   }, events.onEvent);
   ref.group = group;
   events.flush();

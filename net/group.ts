@@ -445,7 +445,7 @@ export async function connectGroup(
   target: string | GroupConnectOptions,
   onEvent?: (e: GroupEvent) => void,
 ): Promise<SrtGroupSocket> {
-  const opts = typeof target === "string" ? fromUri(parseGroupUri(target)) : target;
+  const opts = typeof target === "string" ? groupOptionsFromUri(parseGroupUri(target)) : target;
   const { mode, members, minStabilityMs, reconnectMembers = false, ...shared } = opts;
   if (members.length === 0) throw new RangeError("a group needs at least one member");
   const socket = new SrtGroupSocket(
@@ -521,7 +521,21 @@ export async function connectGroup(
   return socket;
 }
 
-function fromUri(u: GroupUri): GroupConnectOptions {
+/**
+ * The {@linkcode connectGroup} options a parsed group URI stands for.
+ *
+ * @param u the URI, from `parseGroupUri()`
+ * @returns the options (no `reconnectMembers`: add it as wanted)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { groupOptionsFromUri, parseGroupUri } from "@tsrt/tsrt";
+ * const o = groupOptionsFromUri(parseGroupUri("srt:////group?type=backup&nodes=10.0.0.1:9000?weight=3"));
+ * assert.deepEqual(o.members.map((m) => [m.host, m.port, m.weight]), [["10.0.0.1", 9000, 3]]);
+ * ```
+ */
+export function groupOptionsFromUri(u: GroupUri): GroupConnectOptions {
   return {
     ...u.options,
     mode: u.mode,

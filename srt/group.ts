@@ -187,7 +187,6 @@ export interface GroupStats {
 interface Member {
   readonly conn: SrtConnection;
   readonly weight: number;
-  readonly order: number;
   state: MemberState;
   activatedUs: number;
   waitingSinceUs: number; // when data went out with nothing else unacknowledged
@@ -235,7 +234,6 @@ export class SrtGroup {
   };
 
   #members: Member[] = [];
-  #order = 0;
   #minStabilityUs: number;
   #touch: (conn: SrtConnection) => void;
   #nextSeq: number | undefined;
@@ -299,7 +297,6 @@ export class SrtGroup {
     this.#members.push({
       conn,
       weight,
-      order: this.#order++,
       state: "pending",
       activatedUs: 0,
       waitingSinceUs: Infinity,
