@@ -16,10 +16,12 @@
  * unit of every access unit (`nextNalStart`), so that tsrt does at least mux.js's work.
  *
  * Input: tests/fixtures/av_h264_aac_3s.ts (H.264 + AAC, 716 kB) pushed again and again
- * into one long-lived pipeline per row, in 1316-byte subarrays prepared beforehand. The
- * pipelines take turns: each round runs every pipeline for `SAMPLE_MS`, and a speed-up is
- * the median over rounds of the ratio measured within a round, so that load from other
- * processes, which moves from round to round, cancels out.
+ * into one long-lived pipeline per row, in 1316-byte subarrays prepared beforehand. Each
+ * comparison runs in a fresh process of the same runtime holding just its two pipelines
+ * (so neither library's code is trained by the other rows' pipelines, as in an application
+ * with one pipeline), and the two take turns: each of `ROUNDS` rounds runs each pipeline for
+ * `SAMPLE_MS`, and a speed-up is the median over rounds of the ratio measured within a
+ * round, so that load from other processes, which moves from round to round, cancels out.
  *
  *   deno run -A bench/mpegts_bench.ts
  *   bun bench/mpegts_bench.ts
@@ -35,14 +37,16 @@
  * in chunks that each have their own, as SRT delivers them. They show that a transport
  * packet allocates nothing, a chunk in a new ArrayBuffer one word view (`Uint32Array`) for
  * the copy, and that the whole-file figure comes from the per-PES and per-frame objects.
- * They are left out where heapUsed does not count allocations as they happen (Bun's).
+ * They are left out under Bun, whose heapUsed does not count allocations as they happen.
  *
  * @module
  */
 
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { FrameAssembler, TsDemuxer } from "../mpegts/mod.ts";
 import { nextNalStart } from "../mpegts/nal.ts";
 
@@ -63,8 +67,8 @@ export interface MpegtsBenchResult {
 const CHUNK = 1316;
 const FIXTURE = new URL("../tests/fixtures/av_h264_aac_3s.ts", import.meta.url);
 const MUXJS = "mux.js 7.1.0";
-const ROUNDS = 9;
-const SAMPLE_MS = 120;
+const ROUNDS = 25;
+const SAMPLE_MS = 40;
 
 function chunks(data: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -125,8 +129,12 @@ function heapDelta(run: () => void, tries: number): number {
   return Math.max(0, once(run) - once(() => {}));
 }
 
-/** Whether heapUsed grows as objects are allocated (V8), not only after a collection. */
+/**
+ * Whether heapUsed grows with each object allocated: V8's (Deno) does; JavaScriptCore's
+ * (Bun) moves in whole blocks or only after a collection.
+ */
 function heapUsedCounts(): boolean {
+  if (typeof (globalThis as { Deno?: unknown }).Deno === "undefined") return false;
   const keep: object[] = [];
   return heapDelta(() => {
     for (let i = 0; i < 1000; i++) keep.push({ i });
@@ -203,54 +211,15 @@ export async function benchMpegts(): Promise<MpegtsBenchResult[]> {
     for (let i = 0; i < parts.length; i++) d.push(parts[i], t++);
   };
 
-  // Steady state: each pipeline is fed the file over and over, like a looping live source
-  // (set-up cost is not part of the figure).
-  let frames = 0;
-  const fullDemux = new TsDemuxer();
-  new FrameAssembler({ onFrame: () => frames++ }).attach(fullDemux);
-  const full = feed(fullDemux);
-
-  let nals = 0;
-  const nalDemux = new TsDemuxer();
-  new FrameAssembler({
-    onFrame: (f) => {
-      if (f.kind !== "video") return;
-      for (let p = nextNalStart(f.data, 0); p >= 0; p = nextNalStart(f.data, p + 1)) nals++;
-    },
-  }).attach(nalDemux);
-  const withNals = feed(nalDemux);
-
-  let pesCount = 0;
-  const pesDemux = new TsDemuxer();
-  pesDemux.on((ev) => {
-    if (ev.type === "pes") pesCount++;
-  });
-  const pesOnly = feed(pesDemux);
-
-  full();
-  frames = 0;
-  full();
-  const framesPerPass = frames;
-
-  const mux = loadMuxjs();
-  const passes = [full, pesOnly, withNals];
-  let muxOut = 0;
-  if (mux) {
-    const muxPes = muxjsPipeline(mux, false, () => muxOut++);
-    const muxFrames = muxjsPipeline(mux, true, () => muxOut++);
-    passes.push(() => {
-      for (let i = 0; i < parts.length; i++) muxPes.push(parts[i]);
-    });
-    passes.push(() => {
-      for (let i = 0; i < parts.length; i++) muxFrames.push(parts[i]);
-    });
-  }
-  const r = measureRounds(passes, ROUNDS, SAMPLE_MS);
-  const [fullRate, pesRate, nalRate] = r.slice(0, 3).map(median);
+  const full = runPairInChild("frames");
+  const pes = runPairInChild("pes");
+  const nal = runPairInChild("nals");
+  const mux = full.peer !== null;
   const gbps = (passesPerSec: number) => (passesPerSec * bits) / 1e9;
-  const speedUp = (a: number, b: number) => median(r[a].map((x, i) => x / r[b][i]));
-  const peer = (i: number) =>
-    mux ? { peer: gbps(median(r[i])), peerName: i === 3 ? `${MUXJS} (PES)` : MUXJS } : {};
+  const speedUp = (p: PairResult) => median(p.ours.map((x, i) => x / (p.peer as number[])[i]));
+  const peer = (p: PairResult, name: string) =>
+    p.peer ? { peer: gbps(median(p.peer)), peerName: name } : {};
+  const fullRate = median(full.ours);
 
   // Heap: whole passes, then continuation packets only (the video PES in progress at the
   // end of the file is never closed, because no packet with payload_unit_start_indicator
@@ -286,38 +255,38 @@ export async function benchMpegts(): Promise<MpegtsBenchResult[]> {
       name: "demux + PSI + PES + AU/audio frames, 1316-byte chunks",
       value: gbps(fullRate),
       unit: "Gbit/s",
-      ...peer(4),
+      ...peer(full, MUXJS),
     },
     {
       name: "demux + PSI + PES (no frame assembly), 1316-byte chunks",
-      value: gbps(pesRate),
+      value: gbps(median(pes.ours)),
       unit: "Gbit/s",
-      ...peer(3),
+      ...peer(pes, `${MUXJS} (PES)`),
     },
     {
       name: "demux + PSI + PES + frames + every NAL unit located",
-      value: gbps(nalRate),
+      value: gbps(median(nal.ours)),
       unit: "Gbit/s",
-      ...peer(4),
+      ...peer(nal, MUXJS),
     },
-    { name: "frames assembled", value: (fullRate * framesPerPass) / 1e6, unit: "Mframes/s" },
+    { name: "frames assembled", value: (fullRate * full.perPass) / 1e6, unit: "Mframes/s" },
     { name: "TS packets", value: (fullRate * packets) / 1e6, unit: "Mpackets/s" },
     ...heapRows,
   ];
   if (mux) {
     rows.push({
       name: `speed-up over ${MUXJS}, frames (+ H264Stream/AdtsStream)`,
-      value: speedUp(0, 4),
+      value: speedUp(full),
       unit: "x",
     });
     rows.push({
       name: `speed-up over ${MUXJS}, packets + PSI + PES`,
-      value: speedUp(1, 3),
+      value: speedUp(pes),
       unit: "x",
     });
     rows.push({
       name: `speed-up over ${MUXJS}, frames + every NAL unit located`,
-      value: speedUp(2, 4),
+      value: speedUp(nal),
       unit: "x",
     });
   } else {
@@ -327,10 +296,85 @@ export async function benchMpegts(): Promise<MpegtsBenchResult[]> {
       unit: "-",
     });
   }
-  void pesCount;
-  void nals;
-  void muxOut;
   return rows;
+}
+
+/** Which tsrt pipeline runs beside which mux.js one. */
+type Pair = "frames" | "pes" | "nals";
+
+/** Passes/second per round of one pair, and what tsrt's pipeline counted per pass. */
+interface PairResult {
+  ours: number[];
+  peer: number[] | null;
+  perPass: number;
+}
+
+/**
+ * Runs one pair of pipelines in a fresh process of this runtime, so that neither library's
+ * code has been trained by the other pipelines of the benchmark (one pipeline per process,
+ * as in an application).
+ */
+function runPairInChild(pair: Pair): PairResult {
+  const self = fileURLToPath(import.meta.url);
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+  const args = isDeno ? ["run", "-A", self, "--pair", pair] : [self, "--pair", pair];
+  const r = spawnSync(process.execPath, args, {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
+  const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    throw new Error(`mpegts bench child (${pair}) failed: ${r.error ?? r.stderr}`);
+  }
+  return JSON.parse(line) as PairResult;
+}
+
+/**
+ * Measures one pair in this process: tsrt's pipeline and mux.js's counterpart, in turns.
+ *
+ * @param pair `frames`: demuxer + frame assembler beside mux.js up to H264Stream/AdtsStream;
+ *   `pes`: demuxer alone beside mux.js up to ElementaryStream; `nals`: demuxer + frame
+ *   assembler locating every NAL unit, beside mux.js up to H264Stream/AdtsStream
+ */
+function measurePair(pair: Pair): PairResult {
+  const data = new Uint8Array(readFileSync(FIXTURE));
+  const parts = chunks(data);
+  let t = 0;
+  let count = 0;
+  const demux = new TsDemuxer();
+  if (pair === "pes") {
+    demux.on((ev) => {
+      if (ev.type === "pes") count++;
+    });
+  } else if (pair === "frames") {
+    new FrameAssembler({ onFrame: () => count++ }).attach(demux);
+  } else {
+    new FrameAssembler({
+      onFrame: (f) => {
+        if (f.kind !== "video") return;
+        for (let p = nextNalStart(f.data, 0); p >= 0; p = nextNalStart(f.data, p)) count++;
+      },
+    }).attach(demux);
+  }
+  const ours = () => {
+    for (let i = 0; i < parts.length; i++) demux.push(parts[i], t++);
+  };
+  ours();
+  count = 0;
+  ours();
+  const perPass = count;
+  const passes = [ours];
+  const mux = loadMuxjs();
+  if (mux) {
+    let out = 0;
+    const stream = muxjsPipeline(mux, pair !== "pes", () => out++);
+    passes.push(() => {
+      for (let i = 0; i < parts.length; i++) stream.push(parts[i]);
+    });
+  }
+  const r = measureRounds(passes, ROUNDS, SAMPLE_MS);
+  return { ours: r[0], peer: mux ? r[1] : null, perPass };
 }
 
 /**
@@ -367,7 +411,10 @@ function continuationChunks(data: Uint8Array, shared: boolean): Uint8Array[] {
   return out;
 }
 
-if (import.meta.main) {
+const pairArg = process.argv.indexOf("--pair");
+if (import.meta.main && pairArg >= 0) {
+  console.log(JSON.stringify(measurePair(process.argv[pairArg + 1] as Pair)));
+} else if (import.meta.main) {
   const rows = await benchMpegts();
   const fmt = (v: number | undefined) => (v === undefined ? "" : v.toFixed(2));
   console.log(
