@@ -502,12 +502,45 @@ export class TsDemuxer {
    * @param off offset of its sync byte
    */
   private _onPacket(buf: Uint8Array, off: number): void {
-    const c = this.counters;
-    c.packets++;
+    this.counters.packets++;
     const b1 = buf[off + 1];
     const b3 = buf[off + 3];
     const pid = ((b1 & 0x1f) << 8) | buf[off + 2];
     this.pidPackets[pid]++;
+    const cc = b3 & 15;
+    if (
+      (b1 & 0x80) === 0 && (b3 & 0xf0) === 0x10 && pid !== NULL_PID &&
+      this._cc[pid] === ((cc + 15) & 15)
+    ) {
+      // The usual packet: no transport error, not scrambled, payload only, continuity
+      // counter one up from the previous packet's on its PID.
+      this._dup[pid] = 0;
+      this._cc[pid] = cc;
+      this._remember(pid, buf, off);
+      const role = this._role[pid];
+      if (role === ROLE_PES) {
+        (this._pes[pid] as PesAssembler).push(
+          buf,
+          off + 4,
+          off + 188,
+          (b1 & 0x40) !== 0,
+          false,
+          this._now,
+        );
+      } else if (role === ROLE_SECTION) {
+        (this._sections[pid] as SectionAssembler).push(buf, off + 4, off + 188, (b1 & 0x40) !== 0);
+      }
+      return;
+    }
+    this._checkPacket(buf, off, pid, b1, b3);
+  }
+
+  /**
+   * The rest of {@link TsDemuxer._onPacket}: packets with an error, an adaptation field,
+   * scrambling or a continuity counter other than the next one.
+   */
+  private _checkPacket(buf: Uint8Array, off: number, pid: number, b1: number, b3: number): void {
+    const c = this.counters;
     if (b1 & 0x80) {
       c.transportErrors++;
       this._pes[pid]?.damage();
