@@ -536,8 +536,14 @@ export class TsDemuxer {
   }
 
   /**
-   * The rest of {@link TsDemuxer._onPacket}: packets with an error, an adaptation field,
-   * scrambling or a continuity counter other than the next one.
+   * The rest of `_onPacket()`: packets with an error, an adaptation field, scrambling or a
+   * continuity counter other than the next one.
+   *
+   * @param buf bytes holding the packet
+   * @param off offset of its sync byte
+   * @param pid PID of the packet
+   * @param b1 second header byte (TEI, PUSI, priority, PID high bits)
+   * @param b3 fourth header byte (scrambling, adaptation_field_control, continuity_counter)
    */
   private _checkPacket(buf: Uint8Array, off: number, pid: number, b1: number, b3: number): void {
     const c = this.counters;
