@@ -45,6 +45,13 @@ const TARGET_FAILURE_LOG = Math.log(1e-9);
 const MIN_LOSS_RATE = 0.03;
 /** Loss-rate estimate window: counts are halved past this many expected packets. */
 const LOSS_WINDOW = 4096;
+/**
+ * The RTT variance reported in full ACKs is at least RTT / this. A libsrt sender takes SRTT and
+ * RTTVar from the ACKs and resends a packet at most once per SRTT - 4 RTTVar however often it is
+ * asked: with the floor that is at most half an RTT, so the dense NAKs near a deadline get an
+ * answer about twice per RTT instead of once.
+ */
+const REPORTED_RTTVAR_FLOOR = 8;
 
 /** The decryption hook of the connection, when it has one (see `_io.ts`). */
 type CryptoHook = { decrypt?(datagram: Uint8Array, seq: number): boolean };
@@ -673,7 +680,7 @@ export class LiveReceiver {
       ack: {
         lastAckSeq: ack,
         rtt: rtt.rttUs,
-        rttVar: rtt.rttVarUs,
+        rttVar: Math.max(rtt.rttVarUs, Math.round(rtt.rttUs / REPORTED_RTTVAR_FLOOR)),
         availableBuffer: Math.max(2, this.#available()),
         packetRate: this.#pktRate,
         linkCapacity: this.#linkCapacity,
