@@ -17,6 +17,8 @@
  *   performance:
  *     receive_buffer: 1048576   # bytes (SRTO_RCVBUF)
  *     send_buffer: 1048576      # bytes (SRTO_SNDBUF)
+ *     udp_receive_buffer: 4194304  # bytes: the listener's UDP socket (SRTO_UDP_RCVBUF)
+ *     udp_send_buffer: 1048576     # bytes (SRTO_UDP_SNDBUF)
  *     mss: 1456
  *     flight_flag: true         # true: default flow window; a number: window in packets
  *     too_late_packet_drop: true
@@ -91,6 +93,8 @@ export interface ServeConfig {
 const PERFORMANCE_KEYS: readonly string[] = [
   "receive_buffer",
   "send_buffer",
+  "udp_receive_buffer",
+  "udp_send_buffer",
   "mss",
   "flight_flag",
   "too_late_packet_drop",
@@ -267,6 +271,7 @@ export function parseServeConfig(text: string, file = "tsrt.yaml"): ServeConfig 
   const port = srt.get("port");
   if (!port) w.fail(srtEntry.node, "srt.port", "missing");
   const srtOptions: SrtOptions = {};
+  const udpBuffers: { udpReceiveBuffer?: number; udpSendBuffer?: number } = {};
   const set = <K extends keyof SrtOptions>(k: K, v: SrtOptions[K]) => (srtOptions[k] = v);
   let hostname: string | undefined;
   let mss = 1500;
@@ -324,6 +329,9 @@ export function parseServeConfig(text: string, file = "tsrt.yaml"): ServeConfig 
         w.fail(node, key, `too small: ${bytes} bytes is ${packets} packets, need 32`);
       }
       set(name === "receive_buffer" ? "receiveBufferPackets" : "sendBufferPackets", packets);
+    } else if (name === "udp_receive_buffer" || name === "udp_send_buffer") {
+      const bytes = w.integer(node, key, 1, 2 ** 31 - 1);
+      udpBuffers[name === "udp_receive_buffer" ? "udpReceiveBuffer" : "udpSendBuffer"] = bytes;
     } else if (name === "flight_flag") {
       const v = w.scalar(node, key);
       if (typeof v === "number") set("flowWindow", w.integer(node, key, 32, 0x7fffffff));
@@ -335,6 +343,7 @@ export function parseServeConfig(text: string, file = "tsrt.yaml"): ServeConfig 
   const options: StreamServerOptions = {
     port: w.integer(port.node, port.key, 0, 65535),
     ...(hostname !== undefined ? { hostname } : {}),
+    ...udpBuffers,
     srt: srtOptions,
   };
   const access: AccessControlConfig = {};

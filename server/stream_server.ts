@@ -76,6 +76,15 @@ export interface StreamServerOptions {
   hostname?: string;
   /** Defaults for every connection (latency, passphrase, buffers...). */
   srt?: SrtOptions;
+  /**
+   * Kernel receive buffer of the listener's UDP socket, in bytes (libsrt's
+   * `SRTO_UDP_RCVBUF`). Every stream shares that one socket, so many streams need far more than
+   * the OS default (208 KB holds about 1 ms at 1 Gbit/s). Applied on Bun and Node; on Deno raise
+   * `net.core.rmem_default` instead (see `openUdp()`).
+   */
+  udpReceiveBuffer?: number;
+  /** Kernel send buffer of the listener's UDP socket, in bytes (`SRTO_UDP_SNDBUF`). */
+  udpSendBuffer?: number;
   /** Access control: who may publish or play what, with which passphrase. Default: anyone. */
   access?: AccessControlConfig;
   /** Connection limits. */
@@ -378,6 +387,8 @@ export class StreamServer {
       ...options.srt,
       port: options.port,
       hostname: options.hostname,
+      udpReceiveBuffer: options.udpReceiveBuffer,
+      udpSendBuffer: options.udpSendBuffer,
       accept: (req) => ref.server!.#decide(req),
     });
     ref.server = new StreamServer(listener, options, access);
@@ -387,6 +398,14 @@ export class StreamServer {
   /** The bound address. */
   get address(): UdpAddress {
     return this.#listener.address;
+  }
+
+  /**
+   * The listener's UDP receive buffer in bytes as the OS reports it (Linux reports twice what
+   * it granted), or undefined where the runtime cannot tell (Deno).
+   */
+  get udpReceiveBuffer(): number | undefined {
+    return this.#listener.udpReceiveBuffer;
   }
 
   /** Connections open or being accepted. */

@@ -49,6 +49,8 @@ test("the full example maps every section", () => {
   assert.equal(s.srt?.passphrase, undefined);
   assert.equal(s.srt?.connectTimeout, 3000);
   assert.equal(s.srt?.peerIdleTimeout, 5000);
+  assert.equal(s.udpReceiveBuffer, 4194304);
+  assert.equal(s.udpSendBuffer, undefined);
   assert.deepEqual(s.players, {
     waitForPublisher: true,
     closeOnUnpublish: true,

@@ -247,3 +247,18 @@ test("Haivision callers: a missing m follows the policy; no stream ID is routed 
     await server.close();
   }
 });
+
+test("udpReceiveBuffer reaches the listener's one UDP socket (where the runtime can set it)", {
+  timeout: 60_000,
+}, async () => {
+  const log = new LogRecorder();
+  const server = await start(log, { udpReceiveBuffer: 4 << 20 });
+  try {
+    const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+    // Deno's UDP API cannot size its buffers; Bun serves the listener through node:dgram then.
+    if (isDeno) assert.equal(server.udpReceiveBuffer, undefined);
+    else assert.ok(server.udpReceiveBuffer! > 212992, `got ${server.udpReceiveBuffer}`);
+  } finally {
+    await server.close();
+  }
+});
