@@ -204,6 +204,11 @@ export class SrtGroupSocket {
     return undefined;
   }
 
+  /** The stream ID of the group's first member (what its callers sent), if any. */
+  get streamId(): string | undefined {
+    return this.#entries.keys().next().value?.streamId;
+  }
+
   /** The ISN a member connecting now should use (the group's next sequence number). */
   get memberInitialSeq(): number {
     return this.#group.memberInitialSeq;

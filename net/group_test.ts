@@ -10,6 +10,9 @@ import { type LossyRelay, startLossyRelay } from "./lossy_relay.ts";
 import { within } from "./_test_util.ts";
 import { numberedPayload, sendPaced } from "../server/_test_util.ts";
 import type { GroupEvent } from "../srt/group.ts";
+import { groupExtension, GroupType } from "../srt/group_handshake.ts";
+import type { SrtError } from "../srt/errors.ts";
+import { openOneConnection } from "./_one_connection.ts";
 
 const LATENCY = 300;
 
@@ -227,5 +230,35 @@ test("reconnectMembers: a path that comes back rejoins and takes over when the o
   } finally {
     await server.close();
     await Promise.all([main.close(), backup.close()]);
+  }
+});
+
+test("a listener lets into a group only members of the same type and stream ID", {
+  timeout: 30_000,
+}, async () => {
+  const server = await listen({ port: 0, hostname: "127.0.0.1", groupConnect: true });
+  const target = { host: "127.0.0.1", port: server.address.port };
+  try {
+    const group = await within(
+      connectGroup({ mode: "backup", streamId: "#!::r=live/a", members: [target] }),
+      10_000,
+      "group connected",
+    );
+    const accepted = (await within(server.acceptGroup(), 10_000, "group accepted"))!;
+    const peerGroupId = accepted.peerGroupId!;
+    /** A lone caller claiming membership of that peer group. */
+    const claim = (type: GroupType, streamId: string) =>
+      openOneConnection({ ...target, streamId }, 0, (ep, now, peer, options) => {
+        ep.connect(now, peer, options, { group: groupExtension(peerGroupId, type, 0) });
+      });
+    const refused = (e: SrtError) => e.code === "CONNECTION_REJECTED" && e.reason === 15;
+    await assert.rejects(claim(GroupType.BACKUP, "#!::r=live/b"), refused, "another stream");
+    await assert.rejects(claim(GroupType.BROADCAST, "#!::r=live/a"), refused, "another type");
+    const member = await within(claim(GroupType.BACKUP, "#!::r=live/a"), 10_000, "member");
+    assert.equal(accepted.members.length, 2, "the matching member joined");
+    await member.close();
+    await group.close();
+  } finally {
+    await server.close();
   }
 });

@@ -212,6 +212,19 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
     for (let req = ep.pollRequest(); req; req = ep.pollRequest()) void this.#decide(req);
   }
 
+  /**
+   * Whether a caller claims a peer group that is already served here with another group type
+   * or stream ID: a later member must be what the first one was, or it could slip another
+   * stream (or another caller's) into the group.
+   */
+  #foreignMember(req: ConnectionRequest): boolean {
+    const g = req.group;
+    const group = g && this.#groups.get(g.peerGroupId);
+    if (!g || !group) return false;
+    const type = g.type === GroupType.BROADCAST ? "broadcast" : "backup";
+    return group.mode !== type || group.streamId !== req.streamId;
+  }
+
   /** Puts a group member into the group socket of its peer group, making it if new. */
   #joinGroup(conn: SrtConnection): void {
     const g = conn.group!;
@@ -242,6 +255,7 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
     if (this.#closed) return;
     const now = nowUs();
     const ep = this.#driver.endpoint;
+    if (d !== false && typeof d !== "number" && this.#foreignMember(req)) d = RejectReason.GROUP;
     if (d === false) ep.reject(now, req, RejectReason.FALLBACK);
     else if (typeof d === "number") ep.reject(now, req, d);
     else {
