@@ -1,10 +1,10 @@
 /**
  * tsrt against srt-live-transmit 1.5.1 under real packet loss: the seeded lossy UDP relay
  * (net/lossy_relay.ts) sits between the peers on loopback with 5 or 10 % loss per direction,
- * 20 to 60 ms of RTT, and latency 4 x RTT at 5 % and 6 x RTT at 10 % (see LINKS; plus 3 x RTT
- * at 5 % with tsrt sending, where a libsrt pair was seen to lose a packet). The MPEG-TS fixture must arrive
- * byte-exact in both directions. Each test prints tsrt's and libsrt's loss, retransmission
- * and drop counters, and a libsrt-to-libsrt run over the same link for comparison.
+ * 20 to 60 ms of RTT and latency 4 x RTT (see LINKS; plus 3 x RTT at 5 % with tsrt sending,
+ * where a libsrt pair was seen to lose a packet). The MPEG-TS fixture must arrive byte-exact in
+ * both directions. Each test prints tsrt's and libsrt's loss, retransmission and drop counters,
+ * and, with tsrt sending, a libsrt-to-libsrt run over the same link for comparison.
  *
  * Peers missing: the tests skip, or fail when `CI` is set (see tests/_peers.ts).
  */
@@ -22,14 +22,20 @@ import { freeUdpPorts, locatePeers, openUdpSocket, spawnPeer, stopAllPeers } fro
 const peers = locatePeers("srt-live-transmit");
 
 /**
- * The links of the matrix: loss per direction, RTT and latency (ms), relay seed.
+ * The links of the matrix: loss per direction, RTT and latency (ms), relay seed. The relay's
+ * decisions follow the datagrams as they come, so a seed fixes the loss pattern only up to
+ * timing; the seeds are kept so that runs stay comparable.
  *
- * At 5 % the latency is 4 x RTT both ways. At 10 % it is 6 x RTT: with libsrt 1.5.1 at either
- * end, 4 x RTT is not always enough whatever tsrt does — a libsrt sender resends a packet at
- * most once per RTT - 4 RTTVar however often it is asked, and a libsrt receiver NAKs again only
- * every max((RTT + 4 RTTVar) / 2, 20 ms); a libsrt pair on the 10 %, RTT 60, latency 240 link
- * itself dropped 2 packets. tsrt-to-tsrt meets 4 x RTT at 10 % and 8 x RTT at 20 % in the seeded
- * simulator (srt/reliability_test.ts); these real-time runs must not flake in CI.
+ * What makes 4 x RTT hold at 10 % against libsrt 1.5.1:
+ * - tsrt sending: a libsrt receiver NAKs a gap once when it sees it and then only with its
+ *   periodic NAK, which starts 300 ms after the connection is set up. A loss early in the stream
+ *   whose one NAK is lost depends on the sender alone: tsrt resends the packet that holds the ACK
+ *   point once per round (srt/sender.ts). Before that, 5 of 18 such runs lost a packet.
+ * - libsrt sending: it resends a packet at most once per SRTT - 4 RTTVar however often it is
+ *   asked, with SRTT and RTTVar copied from tsrt's full ACKs. tsrt reports an RTTVar of at least
+ *   RTT / 8 (srt/receiver.ts), so that is at most half an RTT, and asks densely near the
+ *   deadline, so a lost NAK costs nothing. Before that, at 10 %, RTT 20 ms, 7 of 20 runs lost a
+ *   packet: three resends at most, one RTT apart.
  */
 const LINKS: ReadonlyArray<
   {
@@ -40,9 +46,11 @@ const LINKS: ReadonlyArray<
     readonly tsrtSendsOnly?: boolean;
   }
 > = [
-  { loss: 0.05, rttMs: 40, latencyMs: 160, seed: 5 },
-  { loss: 0.1, rttMs: 20, latencyMs: 120, seed: 10 },
-  { loss: 0.1, rttMs: 60, latencyMs: 360, seed: 11 },
+  { loss: 0.05, rttMs: 20, latencyMs: 80, seed: 5 },
+  { loss: 0.05, rttMs: 60, latencyMs: 240, seed: 6 },
+  { loss: 0.1, rttMs: 20, latencyMs: 80, seed: 10 },
+  { loss: 0.1, rttMs: 40, latencyMs: 160, seed: 13 },
+  { loss: 0.1, rttMs: 60, latencyMs: 240, seed: 11 },
   // The link on which a libsrt pair was seen to lose a packet as too late (3 x RTT). Only
   // with tsrt sending: a libsrt sender resends a packet at most once per RTT - 4 RTTVar, however
   // often it is asked, which leaves two or three attempts at 3 x RTT whatever the receiver does.
