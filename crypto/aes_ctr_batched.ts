@@ -27,7 +27,33 @@ const SLOT_BLOCKS = SLOT_BYTES / AES_BLOCK_SIZE; // 91
 /** Packets per keystream computation. */
 const DEFAULT_WINDOW = 32;
 
-class BatchedCtrCipher implements PacketCipher {
+/**
+ * The keystream as 32-bit words when it starts on a 4-byte boundary, else undefined.
+ *
+ * `Int32Array`, not `Uint32Array`: JavaScriptCore (Bun) reads a `Uint32Array` element of 2^31
+ * or more as a double, and in a running connection the XOR loop over such words measured
+ * 4-11 µs per 1316-byte packet where the same loop over `Int32Array` words (the same bits)
+ * took about 1 µs.
+ */
+function wordsOf(ks: Uint8Array): Int32Array | undefined {
+  return (ks.byteOffset & 3) === 0
+    ? new Int32Array(ks.buffer, ks.byteOffset, ks.length >>> 2)
+    : undefined;
+}
+
+/** A {@linkcode PacketCipher} that can also work on a payload inside a larger buffer. */
+export interface BatchedPacketCipher extends PacketCipher {
+  /**
+   * Encrypts or decrypts (the same in CTR) `buf[start..]` in place, without a `subarray()`.
+   *
+   * @param seq The packet sequence number.
+   * @param buf The buffer holding the payload, e.g. a whole data packet.
+   * @param start Where the payload starts in `buf`, e.g. 16 after the data header.
+   */
+  applyAt(seq: number, buf: Uint8Array, start: number): void;
+}
+
+class BatchedCtrCipher implements BatchedPacketCipher {
   readonly keyLength: KeyLength;
   readonly backend = "node" as const;
   #ecb: NodeCipherLike;
@@ -35,6 +61,7 @@ class BatchedCtrCipher implements PacketCipher {
   #window: number;
   #blocks: Uint8Array; // counter blocks for one window
   #ks: Uint8Array = new Uint8Array(0); // keystream of the window
+  #kw: Int32Array | undefined; // the same keystream as words, made once per window
   #base = -1; // sequence number of slot 0, -1 before the first fill
   #one: Uint8Array; // counter blocks for a single out-of-window packet
 
@@ -77,28 +104,31 @@ class BatchedCtrCipher implements PacketCipher {
   }
 
   encrypt(seq: number, payload: Uint8Array): void {
-    this.#apply(seq, payload);
+    this.applyAt(seq, payload, 0);
   }
 
   decrypt(seq: number, payload: Uint8Array): void {
-    this.#apply(seq, payload);
+    this.applyAt(seq, payload, 0);
   }
 
-  #apply(seq: number, p: Uint8Array): void {
+  applyAt(seq: number, buf: Uint8Array, start: number): void {
     assertSeq(seq);
-    const len = p.length;
-    if (len === 0) return;
+    const len = buf.length - start;
+    if (len <= 0) return;
     if (len > SLOT_BYTES) throw new RangeError(`payload too long: ${len} bytes`);
     let ks: Uint8Array;
+    let kw: Int32Array | undefined;
     let off: number;
     const k = this.#base < 0 ? -1 : (seq - this.#base) & 0x7fffffff;
     if (k >= 0 && k < this.#window) {
       ks = this.#ks;
+      kw = this.#kw;
       off = k * SLOT_BYTES;
     } else if (this.#base >= 0 && k >= 0x40000000) {
       // Behind the window (a retransmission): its own keystream, the window stays.
       this.#setSeq(this.#one, 0, seq);
       ks = this.#ecb.update(this.#one);
+      kw = wordsOf(ks);
       off = 0;
     } else {
       // Ahead of the window (or the first packet): compute the next window from here.
@@ -106,20 +136,22 @@ class BatchedCtrCipher implements PacketCipher {
         this.#setSeq(this.#blocks, i, (seq + i) & 0x7fffffff);
       }
       this.#ks = ks = this.#ecb.update(this.#blocks);
+      this.#kw = kw = wordsOf(ks);
       this.#base = seq;
       off = 0;
     }
     if (ks.length < off + len) throw new Error("node:crypto returned a short AES-ECB keystream");
     let i = 0;
-    const ko = ks.byteOffset + off;
-    if (((p.byteOffset | ko) & 3) === 0 && len >= 64) {
+    const at = buf.byteOffset + start;
+    if (kw !== undefined && (at & 3) === 0 && len >= 64) {
+      // Word-wise XOR; SLOT_BYTES is a multiple of 4, so every slot starts on a word.
       const words = len >>> 2;
-      const pw = new Uint32Array(p.buffer, p.byteOffset, words);
-      const kw = new Uint32Array(ks.buffer, ko, words);
-      for (let w = 0; w < words; w++) pw[w] ^= kw[w];
+      const pw = new Int32Array(buf.buffer, at, words);
+      const ko = off >>> 2;
+      for (let w = 0; w < words; w++) pw[w] ^= kw[ko + w];
       i = words << 2;
     }
-    for (; i < len; i++) p[i] ^= ks[off + i];
+    for (; i < len; i++) buf[start + i] ^= ks[off + i];
   }
 }
 
@@ -148,7 +180,7 @@ export function createBatchedCtrCipher(
   sek: Uint8Array,
   salt: Uint8Array,
   window: number = DEFAULT_WINDOW,
-): PacketCipher | undefined {
+): BatchedPacketCipher | undefined {
   assertKeyLength(sek.length, "SEK");
   if (salt.length !== 16) throw new RangeError(`salt must be 16 bytes, got ${salt.length}`);
   if (!Number.isInteger(window) || window < 1) throw new RangeError(`bad window ${window}`);

@@ -32,6 +32,23 @@ describe("createBatchedCtrCipher()", () => {
     });
   }
 
+  it("applyAt() equals encrypt() on the subarray, at aligned and unaligned starts", () => {
+    const key = new Uint8Array(32).fill(6);
+    const salt = Uint8Array.from({ length: 16 }, (_, i) => 0xf0 - i);
+    const fast = createBatchedCtrCipher(key, salt, 4)!;
+    const ref = createNoblePacketCipher(key, salt);
+    for (const [seq, start, len] of [[7, 16, 1316], [8, 16, 1456], [9, 3, 1000], [3, 16, 100]]) {
+      const packet = payload(start + len, seq);
+      const expected = packet.slice();
+      fast.applyAt(seq, packet, start);
+      ref.encrypt(seq, expected.subarray(start));
+      assert.deepEqual(packet, expected, `seq ${seq} start ${start}`);
+    }
+    const header = payload(16, 1);
+    fast.applyAt(10, header, 16); // no payload: nothing changes
+    assert.deepEqual(header, payload(16, 1));
+  });
+
   it("works on unaligned views and refuses payloads beyond 1456 bytes", () => {
     const key = new Uint8Array(16).fill(9);
     const salt = new Uint8Array(16).fill(4);

@@ -80,9 +80,18 @@ function makeCodec(
     return { enc: (p, seq) => g.seal(p, seq), dec: (p, seq) => g.open(p, seq) };
   }
   // A live stream's sequence numbers come in order: compute keystream a window ahead.
-  const c = (backend ?? "auto") === "auto"
-    ? createBatchedCtrCipher(key, salt) ?? createPacketCipher(key, salt)
-    : createPacketCipher(key, salt, { backend });
+  const b = (backend ?? "auto") === "auto" ? createBatchedCtrCipher(key, salt) : undefined;
+  if (b !== undefined) {
+    // The payload in place after the header: no subarray() per packet.
+    return {
+      enc: (p, seq) => b.applyAt(seq, p, HEADER_SIZE),
+      dec: (p, seq) => {
+        b.applyAt(seq, p, HEADER_SIZE);
+        return true;
+      },
+    };
+  }
+  const c = createPacketCipher(key, salt, { backend });
   return {
     enc: (p, seq) => c.encrypt(seq, p.subarray(HEADER_SIZE)),
     dec: (p, seq) => {
