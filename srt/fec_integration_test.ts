@@ -71,6 +71,17 @@ test("arq:never: one loss per row and a second one in some rows are rebuilt, no 
   assert.equal(rcv.pktRcvDropTotal, 0);
 });
 
+test("arq:never: what FEC cannot rebuild is dropped, never resent (no tail-loss probe)", () => {
+  // The last packets are lost: their matrix never completes, so FEC cannot rebuild them and
+  // the ACK point stays behind them. Without ARQ nothing may be resent for them.
+  const pair = run((o) => o >= COUNT - 3, FILTER, FILTER);
+  const snd = pair.caller.stats(pair.sim.now);
+  assert.equal(snd.pktRetransTotal, 0, "nothing resent under arq:never");
+  assert.equal(pair.accepted!.stats(pair.sim.now).pktSentNAKTotal, 0);
+  const idx = pair.delivered.map((d) => d.index);
+  assert.deepEqual(idx, Array.from({ length: COUNT - 3 }, (_, i) => i));
+});
+
 test("without a filter the same losses are NAKed and retransmitted", () => {
   const pair = run((o) => o % 10 === 3, "", "");
   assertAllDelivered(pair);

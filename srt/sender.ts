@@ -25,6 +25,7 @@ import {
 } from "./data_packet.ts";
 import { ControlType } from "./control_packet.ts";
 import type { FecFilter } from "./fec_filter.ts";
+import { ArqLevel } from "./fec_config.ts";
 import { LossList } from "./loss_list.ts";
 import { LivePacer, type PacerConfig } from "./pacer.ts";
 import { msgInc, seqCmp, seqInc, seqOff } from "./seq.ts";
@@ -157,6 +158,7 @@ export class LiveSender {
   #finalChecks = new Schedule(); // ...and just before their deadline
   #busySinceUs = -1;
   #fec: FecFilter | undefined;
+  #noArq: boolean; // packet filter with arq:never: nothing is ever retransmitted
   #fecOut: Uint8Array[] = []; // FEC packets due, sent in the next pacer slots
 
   /** Creates the sender. */
@@ -169,6 +171,7 @@ export class LiveSender {
     this.#lastAck = init.initialSeq;
     this.#payloadSize = init.payloadSize ?? 1316;
     this.#fec = init.fec;
+    this.#noArq = init.fec?.arq === ArqLevel.NEVER;
     const cap = pow2(init.bufferPackets);
     this.#buf = new Array(cap);
     this.#spare = new Array(cap);
@@ -359,7 +362,9 @@ export class LiveSender {
     if (seqCmp(this.#lastAck, this.#sendNext) < 0) {
       const head = this.#stalledHeadAt();
       if (head < t) t = head;
-      const tail = Math.max(this.#lastNewSendUs + this.#tailDelayUs(), this.#tailNextUs);
+      const tail = this.#noArq
+        ? Infinity
+        : Math.max(this.#lastNewSendUs + this.#tailDelayUs(), this.#tailNextUs);
       if (tail < t) t = tail;
     }
     return t;
@@ -566,7 +571,8 @@ export class LiveSender {
    * play time, again every RTT/4 (at least 2 ms), as the receiver's NAKs do near a deadline.
    */
   #retransmitTail(now: number): void {
-    if (seqCmp(this.#lastAck, this.#sendNext) >= 0) return;
+    // arq:never: the peer wants FEC only, as with libsrt, which never resends unasked.
+    if (this.#noArq || seqCmp(this.#lastAck, this.#sendNext) >= 0) return;
     const delay = this.#tailDelayUs();
     if (now < this.#lastNewSendUs + delay || now < this.#tailNextUs) return;
     const s = (this.#sendNext - 1) & 0x7fffffff;
