@@ -26,6 +26,8 @@
  * flight is unstable when nothing has come from its peer for the stability timeout, which is
  * max(SRTO_GROUPMINSTABLETIMEO, latency) in the first moments after activation and then
  * min(max(SRTO_GROUPMINSTABLETIMEO, 2 RTT + 4 RTTVar), latency). libsrt's minimum is 60 ms.
+ * Unlike libsrt, a latency below the minimum does not lower the timeout under the minimum: a
+ * link is not given up faster than SRTO_GROUPMINSTABLETIMEO says.
  *
  * ```
  * sender group          member links           receiver group
