@@ -28,6 +28,7 @@
  *
  * ```sh
  * bun bench/server_bench.ts --streams 100,200 --mbps 5 --secs 5 [--runtime deno|bun] [--pin]
+ *   [--udp-rcvbuf BYTES]   (tsrt serve's udp_receive_buffer; Bun applies it, Deno cannot)
  *   [--publishers tsrt|slt] [--pub-procs K] [--no-slt] [--no-analyze]
  * ```
  *
@@ -59,6 +60,8 @@ interface Args {
   pubProcs?: number;
   /** Pin the publishers to CPU 0 and the listener side to CPU 1 (`taskset`). */
   pin: boolean;
+  /** `udp_receive_buffer` for `tsrt serve` (bytes; applied under Bun, not Deno). */
+  udpRcvbuf?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -83,6 +86,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--publishers") a.publishers = argv[++i] as "tsrt" | "slt";
     else if (k === "--pub-procs") a.pubProcs = Number(argv[++i]);
     else if (k === "--pin") a.pin = true;
+    else if (k === "--udp-rcvbuf") a.udpRcvbuf = Number(argv[++i]);
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -479,7 +483,7 @@ async function benchTsrt(args: Args, n: number, slt: string, dir: string): Promi
   port: ${port}
   host: 127.0.0.1
   latency: 200ms
-streams:
+${args.udpRcvbuf ? `  udp_receive_buffer: ${args.udpRcvbuf}\n` : ""}streams:
   analyze: ${args.analyze}
 limits: { max_connections: ${n + 10}, max_connections_per_ip: ${n + 10} }
 metrics: { port: 0 }
