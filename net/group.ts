@@ -163,6 +163,8 @@ export class SrtGroupSocket {
   #timerAt = Infinity;
   #onEvent: ((e: GroupEvent) => void) | undefined;
   #keepOpen = false;
+  /** The members' drivers, each once (a listener's members share one): flushed after a send. */
+  #drivers: EndpointDriver[] = [];
   #later = new Set<ReturnType<typeof setTimeout>>();
 
   /** @internal Created by {@linkcode connectGroup} and `SrtServer`. */
@@ -287,6 +289,7 @@ export class SrtGroupSocket {
   _add(conn: SrtConnection, driver: EndpointDriver, weight: number, owned: boolean): void {
     const entry: MemberEntry = { driver, owned, ended: false, error: undefined };
     this.#entries.set(conn, entry);
+    this.#drivers = distinctDrivers(this.#entries);
     const sink: ConnectionSink = {
       _deliver: (p) => {
         this.#group.deliver(nowUs(), conn, p);
@@ -342,6 +345,7 @@ export class SrtGroupSocket {
     const e = this.#entries.get(conn);
     if (!e) return;
     this.#entries.delete(conn);
+    this.#drivers = distinctDrivers(this.#entries);
     e.driver.sockets.delete(conn);
     const now = nowUs();
     this.#group.remove(now, conn);
@@ -381,12 +385,7 @@ export class SrtGroupSocket {
 
   /** Hands merged payloads to the reader, flushes every member's driver, re-arms the timer. */
   #flush(now: number): void {
-    const seen = new Set<EndpointDriver>();
-    for (const e of this.#entries.values()) {
-      if (seen.has(e.driver)) continue;
-      seen.add(e.driver);
-      e.driver.flush(now);
-    }
+    for (const d of this.#drivers) d.flush(now);
     this.#pull();
     for (let ev = this.#group.pollEvent(); ev; ev = this.#group.pollEvent()) this.#onEvent?.(ev);
     this.#arm(now);
@@ -524,6 +523,10 @@ export async function connectGroup(
     throw e;
   }
   return socket;
+}
+
+function distinctDrivers(entries: Map<SrtConnection, MemberEntry>): EndpointDriver[] {
+  return [...new Set([...entries.values()].map((e) => e.driver))];
 }
 
 /**

@@ -359,7 +359,11 @@ export class SrtGroup {
    */
   deliver(now: number, conn: SrtConnection, payload: Uint8Array): void {
     const seq = conn.lastPayloadSeq;
-    this.#take(this.#merge.offer(conn.socketId, { seq, msgNo: 0, payload }, now));
+    const fast = this.#merge.offerInOrder(conn.socketId, seq);
+    if (fast === "deliver") this.#out.push(payload);
+    if (fast === "other") {
+      this.#take(this.#merge.offer(conn.socketId, { seq, msgNo: 0, payload }, now));
+    } else this.#count();
     if (this.mode === "backup" && this.#members.length > 1) {
       // The idle links follow what the link carrying the stream has received in order, so
       // that the one taking over accepts the resent packets from there on.
@@ -581,6 +585,10 @@ export class SrtGroup {
 
   #take(merged: MergedPacket[]): void {
     for (const p of merged) this.#out.push(p.payload);
+    this.#count();
+  }
+
+  #count(): void {
     const s = this.#merge.stats;
     this.stats.pktDelivered = s.delivered;
     this.stats.pktDuplicate = s.duplicates;

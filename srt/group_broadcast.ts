@@ -155,6 +155,31 @@ export class BroadcastGroupReceiver {
   }
 
   /**
+   * The allocation-free path of {@linkcode BroadcastGroupReceiver.offer} for the usual cases,
+   * keyed by sequence number: the packet is the next one and nothing waits behind a gap, or it
+   * is an older copy. Anything else is left to `offer()`.
+   *
+   * @param member the member it came from
+   * @param seq its sequence number
+   * @returns `"deliver"` (hand this payload to the application now), `"duplicate"` (dropped
+   *   and counted), or `"other"` (call `offer()`)
+   */
+  offerInOrder(member: number, seq: number): "deliver" | "duplicate" | "other" {
+    if (this.#byMsg || this.#held.size > 0) return "other";
+    const next = this.#next;
+    if (next !== undefined && seq !== next && seqOff(next, seq) > 0) return "other";
+    const last = this.#members.get(member);
+    if (last === undefined || seqOff(last, seq) > 0) this.#members.set(member, seq);
+    if (next !== undefined && seq !== next) {
+      this.stats.duplicates++;
+      return "duplicate";
+    }
+    this.#next = seqInc(seq);
+    this.stats.delivered++;
+    return "deliver";
+  }
+
+  /**
    * Timer: releases packets held behind a gap for longer than `maxHoldUs`.
    *
    * @param now current time (us)

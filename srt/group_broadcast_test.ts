@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BroadcastGroupReceiver, type GroupPacket, type MergedPacket } from "./group_broadcast.ts";
 import { MSG_MAX, SEQ_MAX, seqInc } from "./seq.ts";
+import { createPrng } from "../net/prng.ts";
 
 /** Packet `i` of the stream: sequence isn + i, message number i + 1, payload "p<i>". */
 function pkt(i: number, isn = 1000, msg0 = 1): GroupPacket {
@@ -135,4 +136,42 @@ test("all members gone: whatever was held is released", () => {
   assert.deepEqual(out.map(text), ["p0"]);
   assert.deepEqual(g.removeMember(2, 2000).map(text), ["p2"]);
   assert.equal(g.stats.lost, 1);
+});
+
+test("offerInOrder() takes the usual cases without allocating and agrees with offer()", () => {
+  const prng = createPrng(77);
+  for (let round = 0; round < 50; round++) {
+    const slow = new BroadcastGroupReceiver({ maxHoldUs: 5_000 });
+    const fast = new BroadcastGroupReceiver({ maxHoldUs: 5_000 });
+    const outSlow: number[] = [];
+    const outFast: number[] = [];
+    // Two members deliver 0x7ffffff0.. in order, each losing some, interleaved at random.
+    const start = 0x7ffffff0;
+    const lists = [0, 1].map(() => {
+      const l: number[] = [];
+      for (let i = 0; i < 60; i++) if (prng.next() > 0.2) l.push((start + i) & 0x7fffffff);
+      return l;
+    });
+    const pos = [0, 0];
+    let now = 0;
+    while (pos[0] < lists[0].length || pos[1] < lists[1].length) {
+      const m = pos[1] >= lists[1].length || (pos[0] < lists[0].length && prng.next() < 0.5)
+        ? 0
+        : 1;
+      const seq = lists[m][pos[m]++];
+      now += 1000;
+      const payload = new Uint8Array([seq & 0xff]);
+      for (const p of slow.offer(m, { seq, msgNo: 0, payload }, now)) outSlow.push(p.seq);
+      const r = fast.offerInOrder(m, seq);
+      if (r === "deliver") outFast.push(seq);
+      else if (r === "other") {
+        for (const p of fast.offer(m, { seq, msgNo: 0, payload }, now)) outFast.push(p.seq);
+      }
+    }
+    now += 10_000;
+    for (const p of slow.tick(now)) outSlow.push(p.seq);
+    for (const p of fast.tick(now)) outFast.push(p.seq);
+    assert.deepEqual(outFast, outSlow, `round ${round}`);
+    assert.deepEqual(fast.stats, slow.stats, `round ${round}`);
+  }
 });
