@@ -24,9 +24,8 @@ import type { SrtStats } from "../srt/stats.ts";
 import type { KmStats } from "../srt/crypto_control.ts";
 import { type ConnectionSink, cryptoRandomU32, EndpointDriver, nowUs } from "./srt_socket.ts";
 import { openUdp } from "./udp.ts";
+import { ReadQueue } from "./_read_queue.ts";
 
-/** Most merged payloads queued for a reader that does not keep up; later ones are dropped. */
-const MAX_READ_QUEUE = 8192;
 /** First and longest wait before a failed member path is dialled again. */
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 8000;
@@ -153,9 +152,7 @@ export class SrtGroupSocket {
 
   #group: SrtGroup;
   #entries = new Map<SrtConnection, MemberEntry>();
-  #reader!: ReadableStreamDefaultController<Uint8Array>;
-  #readerOpen = true;
-  #droppedForSlowReader = 0;
+  #queue = new ReadQueue();
   #resolveClosed!: () => void;
   #ended = false;
   #closing = false;
@@ -177,14 +174,7 @@ export class SrtGroupSocket {
       touch: (c) => this.#entries.get(c)?.driver.endpoint.touch(c),
     });
     this.closed = new Promise((r) => (this.#resolveClosed = r));
-    this.readable = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        this.#reader = c;
-      },
-      cancel: () => {
-        this.#readerOpen = false;
-      },
-    }, { highWaterMark: MAX_READ_QUEUE });
+    this.readable = this.#queue.readable;
     this.writable = new WritableStream<Uint8Array>({
       write: (chunk) => this.send(chunk),
       close: () => this.close(),
@@ -248,12 +238,12 @@ export class SrtGroupSocket {
       if (!best || c.lastResponseUs > best.lastResponseUs) best = c;
     }
     if (!best) return undefined;
-    return { ...best.stats(nowUs()), pktReadQueueDropped: this.#droppedForSlowReader };
+    return { ...best.stats(nowUs()), pktReadQueueDropped: this.#queue.dropped };
   }
 
   /** Group counters, plus payloads dropped because the reader fell behind. */
   stats(): GroupStats & { readonly pktReadQueueDropped: number } {
-    return { ...this.#group.stats, pktReadQueueDropped: this.#droppedForSlowReader };
+    return { ...this.#group.stats, pktReadQueueDropped: this.#queue.dropped };
   }
 
   /**
@@ -376,10 +366,7 @@ export class SrtGroupSocket {
         void e.driver.udp.close();
       }
     }
-    if (this.#readerOpen) {
-      this.#readerOpen = false;
-      this.#reader.close();
-    }
+    this.#queue.end();
     this.#resolveClosed();
   }
 
@@ -392,14 +379,7 @@ export class SrtGroupSocket {
   }
 
   #pull(): void {
-    for (let p = this.#group.pollPayload(); p; p = this.#group.pollPayload()) {
-      if (!this.#readerOpen) continue;
-      if ((this.#reader.desiredSize ?? 0) <= 0) {
-        this.#droppedForSlowReader++;
-        continue;
-      }
-      this.#reader.enqueue(p);
-    }
+    for (let p = this.#group.pollPayload(); p; p = this.#group.pollPayload()) this.#queue.push(p);
   }
 
   #arm(now: number): void {

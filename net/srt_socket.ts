@@ -10,6 +10,7 @@ import type { RendezvousFailure, SrtEndpoint } from "../srt/endpoint.ts";
 import type { SrtError } from "../srt/errors.ts";
 import type { SrtStats } from "../srt/stats.ts";
 import type { KmStats } from "../srt/crypto_control.ts";
+import { ReadQueue } from "./_read_queue.ts";
 import type { UdpSocket } from "./udp.ts";
 
 /** Current monotonic time in integer microseconds. */
@@ -23,9 +24,6 @@ export function cryptoRandomU32(): number {
   crypto.getRandomValues(a);
   return a[0];
 }
-
-/** Most payloads a socket buffers for a reader that does not keep up; older ones are dropped. */
-const MAX_READ_QUEUE = 8192;
 
 /**
  * An open SRT connection with Web Streams for the application.
@@ -55,9 +53,7 @@ export class SrtSocket {
 
   #driver: EndpointDriver;
   #conn: SrtConnection;
-  #reader!: ReadableStreamDefaultController<Uint8Array>;
-  #readerOpen = true;
-  #droppedForSlowReader = 0;
+  #queue = new ReadQueue();
   #resolveClosed!: () => void;
   #error: SrtError | undefined;
 
@@ -66,14 +62,7 @@ export class SrtSocket {
     this.#driver = driver;
     this.#conn = conn;
     this.closed = new Promise((r) => (this.#resolveClosed = r));
-    this.readable = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        this.#reader = c;
-      },
-      cancel: () => {
-        this.#readerOpen = false;
-      },
-    }, { highWaterMark: MAX_READ_QUEUE });
+    this.readable = this.#queue.readable;
     this.writable = new WritableStream<Uint8Array>({
       write: (chunk) => this.send(chunk),
       close: () => this.close(),
@@ -148,7 +137,7 @@ export class SrtSocket {
    * SRTO_RCVKMSTATE), plus payloads dropped because the reader fell behind.
    */
   stats(): SrtStats & KmStats & { readonly pktReadQueueDropped: number } {
-    return { ...this.#conn.stats(nowUs()), pktReadQueueDropped: this.#droppedForSlowReader };
+    return { ...this.#conn.stats(nowUs()), pktReadQueueDropped: this.#queue.dropped };
   }
 
   /** Closes the connection (SHUTDOWN to the peer) and waits until it has ended. */
@@ -161,22 +150,13 @@ export class SrtSocket {
 
   /** @internal */
   _deliver(payload: Uint8Array): void {
-    if (!this.#readerOpen) return;
-    if ((this.#reader.desiredSize ?? 0) <= 0) {
-      this.#droppedForSlowReader++;
-      return;
-    }
-    this.#reader.enqueue(payload);
+    this.#queue.push(payload);
   }
 
   /** @internal */
   _ended(error: SrtError | undefined): void {
     this.#error = error && error.code !== "PEER_SHUTDOWN" ? error : undefined;
-    if (this.#readerOpen) {
-      this.#readerOpen = false;
-      if (this.#error) this.#reader.error(this.#error);
-      else this.#reader.close();
-    }
+    this.#queue.end(this.#error);
     this.#resolveClosed();
   }
 }
