@@ -375,6 +375,10 @@ export class SrtConnection {
   static connect(now: number, init: Omit<ConnectionInit, "startUs">): SrtConnection {
     const c = new SrtConnection({ ...init, startUs: now }, "caller");
     c.#hsDeadlineUs = now + init.options.connectTimeout * 1000;
+    // Key material now, as libsrt draws it when it starts connecting: deriving the KEK takes
+    // milliseconds (more on a cold runtime), and done while answering the INDUCTION it would
+    // delay the CONCLUSION past its timestamp, and so every packet the listener delivers.
+    if (init.options.passphrase !== undefined) c.#startCrypto(0);
     c.#sendHandshake(now, c.#inductionRequest());
     return c;
   }
@@ -818,7 +822,11 @@ export class SrtConnection {
       }
       this.#hsCookie = hs.cookie;
       this.#hsPhase = "conclusion";
-      if (this.#opts.passphrase !== undefined && !this.#crypto) this.#startCrypto(hs.encryption);
+      // Drawn again only when the listener asks for another key length than was guessed.
+      if (
+        this.#opts.passphrase !== undefined &&
+        this.#crypto?.keyLength !== this.#keyLengthFor(hs.encryption)
+      ) this.#startCrypto(hs.encryption);
       this.#sendHandshake(now, this.#conclusionRequest());
       return;
     }
@@ -883,10 +891,17 @@ export class SrtConnection {
     }
   }
 
-  /** Draws the key material once the listener has said which key length it wants. */
+  /** The key length to use: the responder's wins when it advertises one (libsrt, SRTO_PBKEYLEN). */
+  #keyLengthFor(encryptionField: number): 16 | 24 | 32 {
+    return keyLengthFromField(encryptionField) || this.#opts.pbkeylen || 16;
+  }
+
+  /**
+   * Draws the key material: at connect() with this side's key length, and again if the
+   * listener's INDUCTION response asks for another one.
+   */
   #startCrypto(encryptionField: number): void {
-    // The responder's key length wins when it advertises one (libsrt, SRTO_PBKEYLEN).
-    const keyLength = keyLengthFromField(encryptionField) || this.#opts.pbkeylen || 16;
+    const keyLength = this.#keyLengthFor(encryptionField);
     if (!this.#randomBytes) throw new Error("a passphrase needs ConnectionInit.randomBytes");
     const { control, kmreq } = CryptoControl.forCaller(
       cryptoSettings(this.#opts, this.#randomBytes),

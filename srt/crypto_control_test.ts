@@ -2,7 +2,10 @@
 // libsrt reports, rejections, the data path, key refresh under loss, and forged KM messages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ControlType, encodeControlPacket } from "./control_packet.ts";
+import { ControlType, decodeControlPacket, encodeControlPacket } from "./control_packet.ts";
+import { SrtEndpoint } from "./endpoint.ts";
+import { HsType } from "./handshake.ts";
+import { createPrng } from "../net/prng.ts";
 import { isControlPacket } from "./data_packet.ts";
 import { RejectReason } from "./reject_reason.ts";
 import type { SrtError } from "./errors.ts";
@@ -462,4 +465,43 @@ test("accept overrides apply on top of every listener option (latency and refres
   }
   pair.run(pair.sim.now + 1000 * MS);
   assert.ok(l.kmCounters!.keySwitches >= 2, "the listener's kmRefreshRate applies");
+});
+
+test("the caller draws its key material at connect(), not while answering the INDUCTION", () => {
+  // Deriving the KEK takes milliseconds (tens on a cold runtime). Done between reading the
+  // INDUCTION response and sending the CONCLUSION, it made the CONCLUSION leave later than its
+  // timestamp says, and the listener, which sets its TSBPD base from that timestamp, delivered
+  // every packet that much later than the agreed latency.
+  for (const [callerLen, listenerLen, redraw] of [[0, 0, false], [16, 0, false], [0, 32, true]]) {
+    let draws = 0;
+    const rng = createPrng(5);
+    const caller = new SrtEndpoint(() => (draws++, rng.nextU32()));
+    const listener = new SrtEndpoint(() => rng.nextU32());
+    listener.listen(0, { passphrase: PASS, pbkeylen: listenerLen as 0 | 32 });
+    const callerAddr = { hostname: "10.0.0.1", port: 5000 };
+    const listenerAddr = { hostname: "10.0.0.2", port: 9000 };
+    const conn = caller.connect(0, listenerAddr, {
+      passphrase: PASS,
+      pbkeylen: callerLen as 0 | 16,
+    });
+    // Socket ID, initial sequence number, then the salt and the key.
+    assert.ok(draws > 2, `only ${draws} random words drawn at connect()`);
+    const atConnect = draws;
+    const toListener: Uint8Array[] = [];
+    caller.drain((d) => toListener.push(d));
+    assert.equal(toListener.length, 1, "one INDUCTION");
+    listener.handleDatagram(1000, toListener[0], callerAddr);
+    const toCaller: Uint8Array[] = [];
+    listener.drain((d) => toCaller.push(d));
+    assert.equal(toCaller.length, 1, "one INDUCTION response");
+    caller.handleDatagram(2000, toCaller[0], listenerAddr);
+    const conclusion: Uint8Array[] = [];
+    caller.drain((d) => conclusion.push(d));
+    const hs = decodeControlPacket(conclusion[0]);
+    assert.ok(hs.type === ControlType.HANDSHAKE && hs.handshake.type === HsType.CONCLUSION);
+    // Redrawn only when the listener asks for another key length than the caller guessed.
+    assert.equal(draws > atConnect, redraw, `${callerLen}/${listenerLen}`);
+    assert.equal(hs.handshake.encryption, redraw ? 4 : 2);
+    assert.equal(conn.state, "connecting");
+  }
 });
