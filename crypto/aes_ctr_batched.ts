@@ -18,7 +18,7 @@
 
 import { AES_BLOCK_SIZE, assertSeq } from "./ctr_iv.ts";
 import { assertKeyLength, type KeyLength } from "./key_length.ts";
-import { loadNodeCrypto, type NodeCipherLike } from "./_node_crypto.ts";
+import { isBun, loadNodeCrypto, type NodeCipherLike } from "./_node_crypto.ts";
 import type { PacketCipher } from "./packet_cipher.ts";
 
 /** Largest payload served from the window: MSS 1500 - 28 - 16. */
@@ -41,6 +41,18 @@ function wordsOf(ks: Uint8Array): Int32Array | undefined {
     : undefined;
 }
 
+/** Whether typed arrays use little-endian byte order on this host (they use the host's). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Shift that puts a byte at the last (fourth) position of a 32-bit word in memory. */
+const BYTE3_SHIFT = LITTLE_ENDIAN ? 24 : 0;
+
+/** The 32-bit word that `Int32Array` stores as bytes `a b c d` in memory. */
+function word(a: number, b: number, c: number, d: number): number {
+  return LITTLE_ENDIAN
+    ? a | (b << 8) | (c << 16) | (d << 24)
+    : (a << 24) | (b << 16) | (c << 8) | d;
+}
+
 /** A {@linkcode PacketCipher} that can also work on a payload inside a larger buffer. */
 export interface BatchedPacketCipher extends PacketCipher {
   /**
@@ -60,18 +72,36 @@ class BatchedCtrCipher implements BatchedPacketCipher {
   #salt: Uint8Array;
   #window: number;
   #blocks: Uint8Array; // counter blocks for one window
+  #blockWords: Int32Array;
   #ks: Uint8Array = new Uint8Array(0); // keystream of the window
   #kw: Int32Array | undefined; // the same keystream as words, made once per window
   #base = -1; // sequence number of slot 0, -1 before the first fill
   #one: Uint8Array; // counter blocks for a single out-of-window packet
+  #oneWords: Int32Array;
+  // Bun: the payload is XORed in this aligned copy (see #xorCopy), 16 spare bytes for a header.
+  #scratch: Int32Array | undefined;
+  #scratch8: Uint8Array | undefined;
+  #scratchView: Uint8Array | undefined; // the first n bytes of #scratch8, n = last packet size
 
-  constructor(ecb: NodeCipherLike, key: Uint8Array, salt: Uint8Array, window: number) {
+  constructor(
+    ecb: NodeCipherLike,
+    key: Uint8Array,
+    salt: Uint8Array,
+    window: number,
+    copyXor: boolean,
+  ) {
     this.keyLength = key.length as KeyLength;
     this.#ecb = ecb;
     this.#salt = salt.slice();
     this.#window = window;
     this.#blocks = this.#template(window);
+    this.#blockWords = new Int32Array(this.#blocks.buffer);
     this.#one = this.#template(1);
+    this.#oneWords = new Int32Array(this.#one.buffer);
+    if (copyXor) {
+      this.#scratch = new Int32Array((SLOT_BYTES + 2 * AES_BLOCK_SIZE) >>> 2);
+      this.#scratch8 = new Uint8Array(this.#scratch.buffer);
+    }
   }
 
   /** Counter blocks with the salt and block indexes in place; bytes 10..13 set per packet. */
@@ -88,18 +118,18 @@ class BatchedCtrCipher implements BatchedPacketCipher {
     return b;
   }
 
-  #setSeq(blocks: Uint8Array, slot: number, seq: number): void {
+  /**
+   * Puts `seq` into every counter block of one slot: two 32-bit stores per block (bytes 8..11
+   * and 12..15) instead of four byte stores.
+   */
+  #setSeq(words: Int32Array, slot: number, seq: number): void {
     const s = this.#salt;
-    const b10 = s[10] ^ (seq >>> 24);
-    const b11 = s[11] ^ ((seq >>> 16) & 0xff);
-    const b12 = s[12] ^ ((seq >>> 8) & 0xff);
-    const b13 = s[13] ^ (seq & 0xff);
-    const end = (slot + 1) * SLOT_BYTES;
-    for (let at = slot * SLOT_BYTES + 10; at < end; at += AES_BLOCK_SIZE) {
-      blocks[at] = b10;
-      blocks[at + 1] = b11;
-      blocks[at + 2] = b12;
-      blocks[at + 3] = b13;
+    const w2 = word(s[8], s[9], s[10] ^ (seq >>> 24), s[11] ^ ((seq >>> 16) & 0xff));
+    const w3 = word(s[12] ^ ((seq >>> 8) & 0xff), s[13] ^ (seq & 0xff), 0, 0);
+    let w = (slot * SLOT_BYTES + 8) >>> 2;
+    for (let k = 0; k < SLOT_BLOCKS; k++, w += 4) {
+      words[w] = w2;
+      words[w + 1] = w3 | (k << BYTE3_SHIFT);
     }
   }
 
@@ -126,14 +156,14 @@ class BatchedCtrCipher implements BatchedPacketCipher {
       off = k * SLOT_BYTES;
     } else if (this.#base >= 0 && k >= 0x40000000) {
       // Behind the window (a retransmission): its own keystream, the window stays.
-      this.#setSeq(this.#one, 0, seq);
+      this.#setSeq(this.#oneWords, 0, seq);
       ks = this.#ecb.update(this.#one);
       kw = wordsOf(ks);
       off = 0;
     } else {
       // Ahead of the window (or the first packet): compute the next window from here.
       for (let i = 0; i < this.#window; i++) {
-        this.#setSeq(this.#blocks, i, (seq + i) & 0x7fffffff);
+        this.#setSeq(this.#blockWords, i, (seq + i) & 0x7fffffff);
       }
       this.#ks = ks = this.#ecb.update(this.#blocks);
       this.#kw = kw = wordsOf(ks);
@@ -141,17 +171,45 @@ class BatchedCtrCipher implements BatchedPacketCipher {
       off = 0;
     }
     if (ks.length < off + len) throw new Error("node:crypto returned a short AES-ECB keystream");
-    let i = 0;
-    const at = buf.byteOffset + start;
-    if (kw !== undefined && (at & 3) === 0 && len >= 64) {
-      // Word-wise XOR; SLOT_BYTES is a multiple of 4, so every slot starts on a word.
-      const words = len >>> 2;
-      const pw = new Int32Array(buf.buffer, at, words);
-      const ko = off >>> 2;
-      for (let w = 0; w < words; w++) pw[w] ^= kw[ko + w];
-      i = words << 2;
+    if (kw !== undefined && len >= 64) {
+      if (
+        this.#scratch !== undefined && (start & 3) === 0 && buf.length <= this.#scratch8!.length
+      ) {
+        return this.#xorCopy(buf, start, len, kw, off);
+      }
+      const at = buf.byteOffset + start;
+      if ((at & 3) === 0) {
+        // Word-wise XOR; SLOT_BYTES is a multiple of 4, so every slot starts on a word.
+        const words = len >>> 2;
+        const pw = new Int32Array(buf.buffer, at, words);
+        const ko = off >>> 2;
+        for (let w = 0; w < words; w++) pw[w] ^= kw[ko + w];
+        for (let i = words << 2; i < len; i++) buf[start + i] ^= ks[off + i];
+        return;
+      }
     }
-    for (; i < len; i++) buf[start + i] ^= ks[off + i];
+    for (let i = 0; i < len; i++) buf[start + i] ^= ks[off + i];
+  }
+
+  /**
+   * The XOR through an aligned scratch copy: copy in, XOR words, copy back, with no view of
+   * `buf` made. Under Bun a packet that just came from the socket has no `ArrayBuffer` object
+   * yet, and reading `buf.buffer` to make an `Int32Array` view creates one: that and the view
+   * cost more than the two native copies. `start` is a multiple of 4 and `buf` fits.
+   */
+  #xorCopy(buf: Uint8Array, start: number, len: number, kw: Int32Array, off: number): void {
+    const n = start + len;
+    const s8 = this.#scratch8!;
+    const sw = this.#scratch!;
+    s8.set(buf);
+    // Whole words: up to 3 bytes past the payload are XORed in the copy and never copied back.
+    const first = start >>> 2;
+    const end = (n + 3) >>> 2;
+    const delta = (off >>> 2) - first;
+    for (let w = first; w < end; w++) sw[w] ^= kw[w + delta];
+    let view = this.#scratchView;
+    if (view === undefined || view.length !== n) this.#scratchView = view = s8.subarray(0, n);
+    buf.set(view);
   }
 }
 
@@ -188,5 +246,5 @@ export function createBatchedCtrCipher(
   if (!crypto) return undefined;
   const ecb = crypto.createCipheriv(`aes-${sek.length * 8}-ecb`, sek, null);
   ecb.setAutoPadding(false);
-  return new BatchedCtrCipher(ecb, sek, salt, window);
+  return new BatchedCtrCipher(ecb, sek, salt, window, isBun());
 }
