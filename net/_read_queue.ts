@@ -15,7 +15,8 @@ export class ReadQueue {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #open = true;
 
-  constructor() {
+  /** @param limit Most payloads queued (default 8192). */
+  constructor(limit: number = MAX_READ_QUEUE) {
     this.readable = new ReadableStream<Uint8Array>({
       start: (c) => {
         this.#controller = c;
@@ -23,7 +24,7 @@ export class ReadQueue {
       cancel: () => {
         this.#open = false;
       },
-    }, { highWaterMark: MAX_READ_QUEUE });
+    }, { highWaterMark: limit });
   }
 
   /** Queues a payload, or drops and counts it when the reader is that far behind. */
