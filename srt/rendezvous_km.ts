@@ -45,14 +45,26 @@ export function rendezvousKeyMaterial(
   let kmreq: Uint8Array | undefined;
   let stats: KmStats | undefined;
   const enforced = opts.enforcedEncryption;
-  // Called for every (re)sent CONCLUSION+HSREQ: the same KMREQ each time.
-  const request = (): Uint8Array => {
-    if (kmreq) return kmreq;
-    const r = CryptoControl.forCaller(
+  // Drawn when the rendezvous starts rather than for the first CONCLUSION: the peer sets its
+  // TSBPD base from that CONCLUSION's timestamp, and deriving the KEK in between (milliseconds,
+  // tens on a cold runtime) would make it leave late. Used only if this side turns out to be
+  // the Initiator; a Responder wipes it.
+  const draw = () =>
+    CryptoControl.forCaller(
       cryptoSettings(opts, randomBytes),
       opts.pbkeylen || 16,
       opts.cryptoMode === 2 ? KmCipher.AES_GCM : KmCipher.AES_CTR,
     );
+  let drawn = opts.passphrase === undefined ? undefined : draw();
+  const wipeDrawn = (): void => {
+    drawn?.control.clear();
+    drawn = undefined;
+  };
+  // Called for every (re)sent CONCLUSION+HSREQ: the same KMREQ each time.
+  const request = (): Uint8Array => {
+    if (kmreq) return kmreq;
+    const r = drawn ?? draw();
+    drawn = undefined;
     control = r.control;
     kmreq = r.kmreq;
     return kmreq;
@@ -60,6 +72,7 @@ export function rendezvousKeyMaterial(
   const hooks: RendezvousKeyMaterial = {
     ...(opts.passphrase === undefined ? {} : { request }),
     respond(peerKmreq: Uint8Array | undefined) {
+      wipeDrawn();
       if (opts.passphrase === undefined) {
         if (peerKmreq === undefined) return undefined;
         if (enforced) return { reject: RejectReason.UNSECURE };
@@ -123,6 +136,7 @@ export function rendezvousKeyMaterial(
       return stats;
     },
     clear(): void {
+      wipeDrawn();
       control?.clear();
       control = undefined;
     },
