@@ -56,6 +56,17 @@ export interface LossyRelayOptions {
   backward?: LinkProfile;
   /** UDP adapter to use; detected from the runtime when omitted. */
   runtime?: UdpRuntime;
+  /**
+   * Sees every datagram as the relay decides its fate: `releaseAtMs` holds when each copy
+   * goes out (`performance.now()` time), empty when it is dropped. Called synchronously; the
+   * datagram is only valid during the call. Tests use it to tell which packets could reach
+   * the target in time.
+   */
+  onAdmit?: (
+    direction: "forward" | "backward",
+    datagram: Uint8Array,
+    releaseAtMs: readonly number[],
+  ) => void;
 }
 
 /**
@@ -116,7 +127,7 @@ export interface LossyRelay {
  */
 export async function startLossyRelay(options: LossyRelayOptions): Promise<LossyRelay> {
   const [forward, backward] = createLinkModels(options.seed, options.forward, options.backward);
-  const relay = new Relay(options.target, forward, backward);
+  const relay = new Relay(options.target, forward, backward, options.onAdmit);
   const front = await openUdp({
     hostname: options.listen.hostname,
     port: options.listen.port ?? 0,
@@ -197,10 +208,17 @@ class Relay implements LossyRelay {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #closed = false;
+  readonly #onAdmit: LossyRelayOptions["onAdmit"];
 
-  constructor(target: UdpAddress, forward: LinkModel, backward: LinkModel) {
+  constructor(
+    target: UdpAddress,
+    forward: LinkModel,
+    backward: LinkModel,
+    onAdmit?: LossyRelayOptions["onAdmit"],
+  ) {
     this.#target = target;
     this.#models = [forward, backward];
+    this.#onAdmit = onAdmit;
   }
 
   get address(): UdpAddress {
@@ -255,6 +273,11 @@ class Relay implements LossyRelay {
     if (this.#closed) return;
     const now = performance.now();
     const decision = this.#models[direction].admit(data.length, now);
+    this.#onAdmit?.(
+      direction === FORWARD ? "forward" : "backward",
+      data,
+      decision.releaseAt.slice(0, decision.copies),
+    );
     for (let i = 0; i < decision.copies; i++) {
       const at = decision.releaseAt[i];
       if (at <= now) {

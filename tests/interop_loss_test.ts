@@ -2,9 +2,13 @@
  * tsrt against srt-live-transmit 1.5.1 under real packet loss: the seeded lossy UDP relay
  * (net/lossy_relay.ts) sits between the peers on loopback with 5 or 10 % loss per direction,
  * 20 to 60 ms of RTT and latency 4 x RTT (see LINKS; plus 3 x RTT at 5 % with tsrt sending,
- * where a libsrt pair was seen to lose a packet). The MPEG-TS fixture must arrive byte-exact in
- * both directions. Each test prints tsrt's and libsrt's loss, retransmission and drop counters,
- * and, with tsrt sending, a libsrt-to-libsrt run over the same link for comparison.
+ * where a libsrt pair was seen to lose a packet). With tsrt sending, the MPEG-TS fixture must
+ * arrive byte-exact. With libsrt sending, whether a lost packet is resent in time is up to
+ * libsrt (a libsrt pair misses one now and then on these links), so the relay logs when each
+ * packet first got through, and tsrt must deliver, in order and intact, every packet that
+ * reached it in time: all of them in nearly every run. Each test prints tsrt's and libsrt's
+ * loss, retransmission and drop counters, and, with tsrt sending, a libsrt-to-libsrt run over
+ * the same link for comparison.
  *
  * Peers missing: the tests skip, or fail when `CI` is set (see tests/_peers.ts).
  */
@@ -58,6 +62,9 @@ const LINKS: ReadonlyArray<
   // often it is asked, which leaves two or three attempts at 3 x RTT whatever the receiver does.
   { loss: 0.05, rttMs: 40, latencyMs: 120, seed: 12, tsrtSendsOnly: true },
 ];
+
+/** How long before its play time a packet must reach tsrt to count as recoverable (ms). */
+const LATE_SLACK_MS = 10;
 
 /**
  * MPEG-TS null packets sent after the fixture by srt-live-transmit callers: libsrt does not
@@ -125,6 +132,78 @@ function line(who: string, c: Counters | undefined): string {
   if (!c) return `  ${who}: (no stats)`;
   const parts = Object.entries(c).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   return `  ${who}: ${parts.join(" ")}`;
+}
+
+/**
+ * What the relay let through towards tsrt, per data packet: when its first copy left the relay
+ * and its SRT timestamp. With libsrt sending, whether a lost packet is resent in time is
+ * libsrt's doing (it resends at most once per SRTT - 4 RTTVar, however often it is asked); what
+ * tsrt answers for is delivering every packet that reached it in time.
+ */
+class ArrivalLog {
+  readonly #seen = new Map<number, { ts: number; at: number }>();
+  #firstSeq = -1;
+
+  /** The relay's `onAdmit` hook. */
+  readonly onAdmit = (dir: string, d: Uint8Array, releaseAtMs: readonly number[]): void => {
+    if (dir !== "forward" || d.length < 16 || (d[0] & 0x80) !== 0) return;
+    const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const seq = view.getUint32(0) & 0x7fffffff;
+    if (this.#firstSeq < 0) this.#firstSeq = seq;
+    const at = releaseAtMs.length > 0 ? Math.min(...releaseAtMs) : Infinity;
+    const e = this.#seen.get(seq);
+    if (e === undefined) this.#seen.set(seq, { ts: view.getUint32(8), at });
+    else if (at < e.at) e.at = at;
+  };
+
+  /**
+   * Indexes (0 = the first data packet) of the packets whose first copy reached tsrt less than
+   * `slackMs` before its play time, or never. Play time: the earliest (arrival - timestamp) over
+   * all packets, plus the packet's timestamp and the latency, which is how a receiver's TSBPD
+   * base comes out over a link of constant delay.
+   */
+  late(count: number, latencyMs: number, slackMs: number): Set<number> {
+    let base = Infinity;
+    for (const { ts, at } of this.#seen.values()) base = Math.min(base, at - ts / 1000);
+    const out = new Set<number>();
+    for (let i = 0; i < count; i++) {
+      const e = this.#seen.get((this.#firstSeq + i) & 0x7fffffff);
+      if (e === undefined || e.at > base + e.ts / 1000 + latencyMs - slackMs) out.add(i);
+    }
+    return out;
+  }
+}
+
+/**
+ * Checks that `parts` (payloads as delivered, one per packet) are `want` in order, where only
+ * the chunks in `mayMiss` may be missing. Returns how many were missing.
+ */
+function assertDeliveredInOrder(
+  parts: readonly Uint8Array[],
+  want: readonly Uint8Array[],
+  mayMiss: ReadonlySet<number>,
+  what: string,
+): number {
+  const same = (a: Uint8Array, b: Uint8Array): boolean =>
+    a.length === b.length && a.every((x, k) => x === b[k]);
+  let j = 0;
+  let missing = 0;
+  for (const p of parts) {
+    if (j >= want.length) break;
+    while (j < want.length && !same(p, want[j]) && mayMiss.has(j)) {
+      j++;
+      missing++;
+    }
+    if (j >= want.length || !same(p, want[j])) {
+      assert.fail(`${what}: packet ${j} missing or corrupt, though it reached tsrt in time`);
+    }
+    j++;
+  }
+  for (; j < want.length; j++) {
+    assert.ok(mayMiss.has(j), `${what}: packet ${j} missing, though it reached tsrt in time`);
+    missing++;
+  }
+  return missing;
 }
 
 /** srt-live-transmit's statistics options: a JSON report with totals every 100 packets. */
@@ -239,71 +318,85 @@ for (const link of LINKS) {
   });
 
   if (link.tsrtSendsOnly) continue;
-  test(`srt-live-transmit caller -> relay -> tsrt listener, ${name}: byte-exact`, {
-    skip: peers.skip,
-    timeout: 60_000,
-  }, async () => {
-    const slt = peers.get("srt-live-transmit");
-    const dir = mkdtempSync(join(tmpdir(), "tsrt-loss-"));
-    const stats = join(dir, "snd.json");
-    const server = await listen({ port: 0, hostname: "127.0.0.1", latency });
-    const feeder = await openUdpSocket(0);
-    const relay = await startLossyRelay({
-      listen: { hostname: "127.0.0.1" },
-      target: { hostname: "127.0.0.1", port: server.address.port },
-      seed: link.seed + 100,
-      forward: { loss: link.loss, delayMs: link.rttMs / 2 },
-      backward: { loss: link.loss, delayMs: link.rttMs / 2 },
-    });
-    try {
-      const [inPort] = await freeUdpPorts(1);
-      const caller = spawnPeer(slt, [
-        "-a:no",
-        "-v",
-        ...statsArgs(stats),
-        `udp://127.0.0.1:${inPort}`,
-        `srt://127.0.0.1:${relay.address.port}?latency=${latency}`,
-      ]);
-      await caller.waitFor(/SRT target connected/, 10_000);
-      const socket = (await server.accept())!;
-      const parts: Uint8Array[] = [];
-      let bytes = 0;
-      let resolveAll!: () => void;
-      const all = new Promise<void>((r) => (resolveAll = r));
-      void (async () => {
-        for await (const p of socket.readable) {
-          parts.push(p.slice());
-          bytes += p.length;
-          if (bytes >= fixture.length + CHUNK) resolveAll();
+  test(
+    `srt-live-transmit caller -> relay -> tsrt listener, ${name}: all that came in time, byte-exact`,
+    {
+      skip: peers.skip,
+      timeout: 60_000,
+    },
+    async () => {
+      const slt = peers.get("srt-live-transmit");
+      const dir = mkdtempSync(join(tmpdir(), "tsrt-loss-"));
+      const stats = join(dir, "snd.json");
+      const server = await listen({ port: 0, hostname: "127.0.0.1", latency });
+      const feeder = await openUdpSocket(0);
+      const arrivals = new ArrivalLog();
+      const relay = await startLossyRelay({
+        listen: { hostname: "127.0.0.1" },
+        target: { hostname: "127.0.0.1", port: server.address.port },
+        seed: link.seed + 100,
+        forward: { loss: link.loss, delayMs: link.rttMs / 2 },
+        backward: { loss: link.loss, delayMs: link.rttMs / 2 },
+        onAdmit: arrivals.onAdmit,
+      });
+      try {
+        const [inPort] = await freeUdpPorts(1);
+        const caller = spawnPeer(slt, [
+          "-a:no",
+          "-v",
+          ...statsArgs(stats),
+          `udp://127.0.0.1:${inPort}`,
+          `srt://127.0.0.1:${relay.address.port}?latency=${latency}`,
+        ]);
+        await caller.waitFor(/SRT target connected/, 10_000);
+        const socket = (await server.accept())!;
+        const parts: Uint8Array[] = [];
+        let bytes = 0;
+        let resolveAll!: () => void;
+        const all = new Promise<void>((r) => (resolveAll = r));
+        void (async () => {
+          for await (const p of socket.readable) {
+            parts.push(p.slice());
+            bytes += p.length;
+            if (bytes >= fixture.length + CHUNK) resolveAll();
+          }
+          resolveAll();
+        })();
+        await paced((c) => feeder.send(c, inPort));
+        for (const c of TRAILER) {
+          await feeder.send(c, inPort);
+          await new Promise((r) => setTimeout(r, 5));
         }
-        resolveAll();
-      })();
-      await paced((c) => feeder.send(c, inPort));
-      for (const c of TRAILER) {
-        await feeder.send(c, inPort);
-        await new Promise((r) => setTimeout(r, 5));
+        const timer = new Promise<void>((r) => setTimeout(r, 4 * latency + 3000));
+        await Promise.race([all, caller.exited, timer]);
+        const s = socket.stats();
+        await stopAllPeers();
+        // Packets libsrt did not get through the relay at least LATE_SLACK_MS before their play
+        // time: tsrt may miss those (libsrt to libsrt misses some on these links too), and only
+        // those.
+        const late = arrivals.late(chunks.length, latency, LATE_SLACK_MS);
+        console.log(
+          [
+            `libsrt -> tsrt, ${name}: relay dropped ${relay.forward.dropped} forward, ${relay.backward.dropped} backward; ` +
+            `${late.size} packets did not reach tsrt ${LATE_SLACK_MS} ms before their play time`,
+            line("libsrt sender", sltCounters(stats)),
+            line("tsrt receiver", pick(s)),
+          ].join("\n"),
+        );
+        const missing = assertDeliveredInOrder(parts, chunks, late, "received by tsrt");
+        if (late.size === 0) {
+          assertSameBytes(concat(parts).subarray(0, fixture.length), fixture, "received by tsrt");
+        }
+        assert.ok(missing <= late.size);
+        assert.ok(s.pktRcvDropTotal <= late.size, `${s.pktRcvDropTotal} dropped`);
+        assert.ok(s.pktRcvLossTotal > 0, "losses were seen");
+      } finally {
+        feeder.close();
+        await stopAllPeers();
+        await relay.close();
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
       }
-      const timer = new Promise<void>((r) => setTimeout(r, 4 * latency + 3000));
-      await Promise.race([all, caller.exited, timer]);
-      const s = socket.stats();
-      await stopAllPeers();
-      console.log(
-        [
-          `libsrt -> tsrt, ${name}: relay dropped ${relay.forward.dropped} forward, ${relay.backward.dropped} backward`,
-          line("libsrt sender", sltCounters(stats)),
-          line("tsrt receiver", pick(s)),
-        ].join("\n"),
-      );
-      const got = concat(parts);
-      assertSameBytes(got.subarray(0, fixture.length), fixture, "received by tsrt");
-      assert.equal(s.pktRcvDropTotal, 0);
-      assert.ok(s.pktRcvLossTotal > 0, "losses were seen");
-    } finally {
-      feeder.close();
-      await stopAllPeers();
-      await relay.close();
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 }
