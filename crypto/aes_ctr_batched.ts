@@ -6,9 +6,11 @@
  * the window (retransmissions, a jump) get their own keystream without disturbing it.
  *
  * ```
- *  keystream window:  | seq b | seq b+1 | ... | seq b+window-1 |   each slot: 91 blocks
+ *  keystream window:  | seq b | seq b+1 | ... | seq b+window-1 |
  *  block of slot k:   salt[0..9] | salt[10..13] ^ (b+k) | block index (2 bytes)
  * ```
+ *
+ * A slot holds as many blocks as the largest payload seen so far needs (83 for 1316 bytes).
  *
  * Same IV layout as `ctr_iv.ts` (libsrt `hcrypt_SetCtrIV`), so it interoperates with the
  * other backends byte for byte.
@@ -21,9 +23,8 @@ import { assertKeyLength, type KeyLength } from "./key_length.ts";
 import { isBun, loadNodeCrypto, type NodeCipherLike } from "./_node_crypto.ts";
 import type { PacketCipher } from "./packet_cipher.ts";
 
-/** Largest payload served from the window: MSS 1500 - 28 - 16. */
-const SLOT_BYTES = 1456;
-const SLOT_BLOCKS = SLOT_BYTES / AES_BLOCK_SIZE; // 91
+/** Largest payload: MSS 1500 - 28 - 16. */
+const MAX_SLOT_BYTES = 1456;
 /** Packets per keystream computation. */
 const DEFAULT_WINDOW = 32;
 
@@ -71,13 +72,17 @@ class BatchedCtrCipher implements BatchedPacketCipher {
   #ecb: NodeCipherLike;
   #salt: Uint8Array;
   #window: number;
-  #blocks: Uint8Array; // counter blocks for one window
-  #blockWords: Int32Array;
+  // Keystream per packet slot: the largest payload seen so far, rounded up to whole blocks
+  // (83 blocks for the usual 1316 bytes, not the 91 a 1456-byte payload would need).
+  #slotBlocks = 0;
+  #slotBytes = 0;
+  #blocks: Uint8Array = new Uint8Array(0); // counter blocks for one window
+  #blockWords: Int32Array = new Int32Array(0);
   #ks: Uint8Array = new Uint8Array(0); // keystream of the window
   #kw: Int32Array | undefined; // the same keystream as words, made once per window
   #base = -1; // sequence number of slot 0, -1 before the first fill
-  #one: Uint8Array; // counter blocks for a single out-of-window packet
-  #oneWords: Int32Array;
+  #one: Uint8Array = new Uint8Array(0); // counter blocks for a single out-of-window packet
+  #oneWords: Int32Array = new Int32Array(0);
   // Bun: the payload is XORed in this aligned copy (see #xorCopy), 16 spare bytes for a header.
   #scratch: Int32Array | undefined;
   #scratch8: Uint8Array | undefined;
@@ -94,22 +99,30 @@ class BatchedCtrCipher implements BatchedPacketCipher {
     this.#ecb = ecb;
     this.#salt = salt.slice();
     this.#window = window;
-    this.#blocks = this.#template(window);
-    this.#blockWords = new Int32Array(this.#blocks.buffer);
-    this.#one = this.#template(1);
-    this.#oneWords = new Int32Array(this.#one.buffer);
     if (copyXor) {
-      this.#scratch = new Int32Array((SLOT_BYTES + 2 * AES_BLOCK_SIZE) >>> 2);
+      this.#scratch = new Int32Array((MAX_SLOT_BYTES + 2 * AES_BLOCK_SIZE) >>> 2);
       this.#scratch8 = new Uint8Array(this.#scratch.buffer);
     }
   }
 
+  /** Makes the slots fit a payload of `len` bytes; the window is computed again. */
+  #resize(len: number): void {
+    this.#slotBlocks = Math.ceil(len / AES_BLOCK_SIZE);
+    this.#slotBytes = this.#slotBlocks * AES_BLOCK_SIZE;
+    this.#blocks = this.#template(this.#window);
+    this.#blockWords = new Int32Array(this.#blocks.buffer);
+    this.#one = this.#template(1);
+    this.#oneWords = new Int32Array(this.#one.buffer);
+    this.#base = -1;
+  }
+
   /** Counter blocks with the salt and block indexes in place; bytes 10..13 set per packet. */
   #template(packets: number): Uint8Array {
-    const b = new Uint8Array(packets * SLOT_BYTES);
+    const n = this.#slotBlocks;
+    const b = new Uint8Array(packets * this.#slotBytes);
     for (let p = 0; p < packets; p++) {
-      for (let k = 0; k < SLOT_BLOCKS; k++) {
-        const at = (p * SLOT_BLOCKS + k) * AES_BLOCK_SIZE;
+      for (let k = 0; k < n; k++) {
+        const at = (p * n + k) * AES_BLOCK_SIZE;
         b.set(this.#salt.subarray(0, 14), at);
         b[at + 14] = k >>> 8;
         b[at + 15] = k & 0xff;
@@ -126,8 +139,8 @@ class BatchedCtrCipher implements BatchedPacketCipher {
     const s = this.#salt;
     const w2 = word(s[8], s[9], s[10] ^ (seq >>> 24), s[11] ^ ((seq >>> 16) & 0xff));
     const w3 = word(s[12] ^ ((seq >>> 8) & 0xff), s[13] ^ (seq & 0xff), 0, 0);
-    let w = (slot * SLOT_BYTES + 8) >>> 2;
-    for (let k = 0; k < SLOT_BLOCKS; k++, w += 4) {
+    let w = (slot * this.#slotBytes + 8) >>> 2;
+    for (let k = 0, n = this.#slotBlocks; k < n; k++, w += 4) {
       words[w] = w2;
       words[w + 1] = w3 | (k << BYTE3_SHIFT);
     }
@@ -145,7 +158,8 @@ class BatchedCtrCipher implements BatchedPacketCipher {
     assertSeq(seq);
     const len = buf.length - start;
     if (len <= 0) return;
-    if (len > SLOT_BYTES) throw new RangeError(`payload too long: ${len} bytes`);
+    if (len > MAX_SLOT_BYTES) throw new RangeError(`payload too long: ${len} bytes`);
+    if (len > this.#slotBytes) this.#resize(len);
     let ks: Uint8Array;
     let kw: Int32Array | undefined;
     let off: number;
@@ -153,7 +167,7 @@ class BatchedCtrCipher implements BatchedPacketCipher {
     if (k >= 0 && k < this.#window) {
       ks = this.#ks;
       kw = this.#kw;
-      off = k * SLOT_BYTES;
+      off = k * this.#slotBytes;
     } else if (this.#base >= 0 && k >= 0x40000000) {
       // Behind the window (a retransmission): its own keystream, the window stays.
       this.#setSeq(this.#oneWords, 0, seq);
@@ -179,7 +193,7 @@ class BatchedCtrCipher implements BatchedPacketCipher {
       }
       const at = buf.byteOffset + start;
       if ((at & 3) === 0) {
-        // Word-wise XOR; SLOT_BYTES is a multiple of 4, so every slot starts on a word.
+        // Word-wise XOR; slots are whole blocks, so every slot starts on a word.
         const words = len >>> 2;
         const pw = new Int32Array(buf.buffer, at, words);
         const ko = off >>> 2;
