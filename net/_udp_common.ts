@@ -56,6 +56,24 @@ export function reportError(
 }
 
 /**
+ * Counts a received datagram and hands it to `onMessage`. An exception thrown there is counted
+ * and reported, never thrown into the adapter's receive path.
+ */
+export function deliverDatagram(
+  options: UdpSocketOptions,
+  stats: MutableUdpStats,
+  data: Uint8Array,
+  from: UdpAddress,
+): void {
+  stats.received++;
+  try {
+    options.onMessage(data, from);
+  } catch (error) {
+    reportError(options, stats, error);
+  }
+}
+
+/**
  * Throws a `RangeError` unless `to.port` is a valid destination port. Done
  * in JavaScript so that every runtime rejects the same inputs the same way.
  */

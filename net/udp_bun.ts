@@ -8,6 +8,7 @@
 
 import {
   assertDestination,
+  deliverDatagram,
   FlushWaiters,
   flushWithin,
   isIpv4Mapped,
@@ -191,12 +192,7 @@ class BunUdpSocketAdapter implements UdpSocket {
     if (from.port !== port || from.hostname !== address) {
       from = this.#lastFrom = { hostname: address, port };
     }
-    this.#stats.received++;
-    try {
-      this.#options.onMessage(data, from);
-    } catch (error) {
-      reportError(this.#options, this.#stats, error);
-    }
+    deliverDatagram(this.#options, this.#stats, data, from);
   }
 
   onDrain(): void {

@@ -11,6 +11,7 @@
 
 import {
   assertDestination,
+  deliverDatagram,
   FlushWaiters,
   flushWithin,
   isIpv4Mapped,
@@ -240,12 +241,7 @@ class DenoUdpSocket implements UdpSocket {
         stats.filtered++;
         continue;
       }
-      stats.received++;
-      try {
-        options.onMessage(data, from);
-      } catch (error) {
-        reportError(options, stats, error);
-      }
+      deliverDatagram(options, stats, data, from);
     }
     this.#closing = true;
     this.#isClosed = true;

@@ -15,6 +15,7 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import {
   assertDestination,
+  deliverDatagram,
   FlushWaiters,
   flushWithin,
   newStats,
@@ -179,17 +180,10 @@ class NodeUdpSocket implements UdpSocket {
     if (from.port !== info.port || from.hostname !== info.address) {
       from = this.#lastFrom = { hostname: info.address, port: info.port };
     }
-    this.#stats.received++;
-    try {
-      // A plain Uint8Array view, so that slice() copies as it does on the
-      // other adapters (Buffer#slice returns a view).
-      this.#options.onMessage(
-        new Uint8Array(message.buffer, message.byteOffset, message.byteLength),
-        from,
-      );
-    } catch (error) {
-      reportError(this.#options, this.#stats, error);
-    }
+    // A plain Uint8Array view, so that slice() copies as it does on the other adapters
+    // (Buffer#slice returns a view).
+    const data = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+    deliverDatagram(this.#options, this.#stats, data, from);
   };
 }
 
