@@ -57,6 +57,11 @@ export interface LossyRelayOptions {
   /** UDP adapter to use; detected from the runtime when omitted. */
   runtime?: UdpRuntime;
   /**
+   * Drops a datagram outright when it returns true, before the link model sees it (counted as
+   * received and dropped): for tests that must lose given packets, whatever the seed.
+   */
+  dropIf?: (direction: "forward" | "backward", datagram: Uint8Array) => boolean;
+  /**
    * Sees every datagram as the relay decides its fate: `releaseAtMs` holds when each copy
    * goes out (`performance.now()` time), empty when it is dropped. Called synchronously; the
    * datagram is only valid during the call. Tests use it to tell which packets could reach
@@ -127,7 +132,7 @@ export interface LossyRelay {
  */
 export async function startLossyRelay(options: LossyRelayOptions): Promise<LossyRelay> {
   const [forward, backward] = createLinkModels(options.seed, options.forward, options.backward);
-  const relay = new Relay(options.target, forward, backward, options.onAdmit);
+  const relay = new Relay(options.target, forward, backward, options);
   const front = await openUdp({
     hostname: options.listen.hostname,
     port: options.listen.port ?? 0,
@@ -209,16 +214,18 @@ class Relay implements LossyRelay {
   #timerAt = Infinity;
   #closed = false;
   readonly #onAdmit: LossyRelayOptions["onAdmit"];
+  readonly #dropIf: LossyRelayOptions["dropIf"];
 
   constructor(
     target: UdpAddress,
     forward: LinkModel,
     backward: LinkModel,
-    onAdmit?: LossyRelayOptions["onAdmit"],
+    hooks: Pick<LossyRelayOptions, "onAdmit" | "dropIf"> = {},
   ) {
     this.#target = target;
     this.#models = [forward, backward];
-    this.#onAdmit = onAdmit;
+    this.#onAdmit = hooks.onAdmit;
+    this.#dropIf = hooks.dropIf;
   }
 
   get address(): UdpAddress {
@@ -272,12 +279,16 @@ class Relay implements LossyRelay {
   #admit(direction: Direction, data: Uint8Array): void {
     if (this.#closed) return;
     const now = performance.now();
+    const name = direction === FORWARD ? "forward" : "backward";
+    if (this.#dropIf?.(name, data)) {
+      const c = this.#models[direction].counters;
+      c.received++;
+      c.dropped++;
+      this.#onAdmit?.(name, data, []);
+      return;
+    }
     const decision = this.#models[direction].admit(data.length, now);
-    this.#onAdmit?.(
-      direction === FORWARD ? "forward" : "backward",
-      data,
-      decision.releaseAt.slice(0, decision.copies),
-    );
+    this.#onAdmit?.(name, data, decision.releaseAt.slice(0, decision.copies));
     for (let i = 0; i < decision.copies; i++) {
       const at = decision.releaseAt[i];
       if (at <= now) {

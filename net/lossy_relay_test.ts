@@ -1,6 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createLinkModels, type LossyRelay, startLossyRelay } from "./lossy_relay.ts";
+import {
+  createLinkModels,
+  type LossyRelay,
+  type LossyRelayOptions,
+  startLossyRelay,
+} from "./lossy_relay.ts";
 import type { LinkProfile } from "./link_model.ts";
 import { openUdp, type UdpSocket } from "./udp.ts";
 import { Counter, within } from "./_test_util.ts";
@@ -54,7 +59,13 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function setup(seed: number, forward: LinkProfile, backward: LinkProfile, echo: boolean) {
+async function setup(
+  seed: number,
+  forward: LinkProfile,
+  backward: LinkProfile,
+  echo: boolean,
+  hooks: Pick<LossyRelayOptions, "dropIf" | "onAdmit"> = {},
+) {
   const target = await endpoint(echo);
   const relay = await startLossyRelay({
     listen: { hostname: LOOPBACK },
@@ -62,6 +73,7 @@ async function setup(seed: number, forward: LinkProfile, backward: LinkProfile, 
     seed,
     forward,
     backward,
+    ...hooks,
   });
   const client = await endpoint(false);
   return {
@@ -142,6 +154,28 @@ async function lossyRun(seed: number, n: number): Promise<{ arrived: number[]; d
     await s.close();
   }
 }
+
+test("dropIf drops exactly the datagrams it picks, and onAdmit sees every fate", async () => {
+  const fates: Array<[string, number, number]> = [];
+  const s = await setup(3, { delayMs: 1 }, {}, false, {
+    dropIf: (dir, d) => dir === "forward" && indexOf(d) % 5 === 0,
+    onAdmit: (dir, d, releaseAt) => fates.push([dir, indexOf(d), releaseAt.length]),
+  });
+  try {
+    const n = 100;
+    await within(pump(s, n, s.target.arrived, (end) => end - Math.ceil(end / 5)), 10_000, "n");
+    const kept = Array.from({ length: n }, (_, i) => i).filter((i) => i % 5 !== 0);
+    assert.deepEqual(s.target.indices, kept);
+    assert.equal(s.relay.forward.received, n);
+    assert.equal(s.relay.forward.dropped, n / 5);
+    assert.deepEqual(
+      fates,
+      Array.from({ length: n }, (_, i) => ["forward", i, i % 5 === 0 ? 0 : 1]),
+    );
+  } finally {
+    await s.close();
+  }
+});
 
 test("10 % loss drops close to 10 %, the same datagrams for the same seed", async () => {
   const n = 2000;

@@ -1,8 +1,8 @@
 /**
  * FEC (`packetfilter=fec,...`) against srt-live-transmit 1.5.1 through the public API: the
  * MPEG-TS fixture, paced at its real bitrate, must arrive byte-exact in each direction with
- * FEC packets flowing; through a seeded lossy relay with `arq:never` (no NAK, so no
- * retransmission) the FEC matrix alone must repair the losses; conflicting settings must be
+ * FEC packets flowing; through a relay that drops every 37th data packet, with `arq:never`
+ * (no NAK, so no retransmission), the FEC matrix alone must repair the losses; conflicting settings must be
  * refused with SRT_REJ_FILTER (14) both ways.
  *
  * Peers missing: the tests skip, or fail when `CI` is set (see tests/_peers.ts).
@@ -19,8 +19,24 @@ import { freeUdpPorts, locatePeers, openUdpSocket, spawnPeer, stopAllPeers } fro
 const peers = locatePeers("srt-live-transmit");
 const CLEAN = "fec,cols:10,rows:5";
 const NO_ARQ = "fec,cols:10,rows:5,arq:never";
-/** Loss on the sender-to-receiver path; the FEC matrix repairs such sparse losses. */
-const LOSS = { loss: 0.004, delayMs: 2 };
+/** The sender-to-receiver path of the lossy runs: 2 ms, and the drops of `dropData`. */
+const LINK = { delayMs: 2 };
+/** Every DROP_EVERYth data packet is lost. */
+const DROP_EVERY = 37;
+
+/**
+ * Drops the data packets (not control, not FEC: FEC packets carry message number 0) whose
+ * sequence number is a multiple of DROP_EVERY. Two such losses are 37 packets apart, so no row
+ * of the 10 x 5 matrix ever holds two and every one can be rebuilt: FEC is exercised in every
+ * run, which random loss sparse enough to stay repairable did not guarantee (a run whose few
+ * drops all hit FEC or control packets rebuilt nothing).
+ */
+function dropData(_direction: string, d: Uint8Array): boolean {
+  if (d.length < 16 || (d[0] & 0x80) !== 0) return false;
+  const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  if ((view.getUint32(4) & 0x03ffffff) === 0) return false;
+  return (view.getUint32(0) & 0x7fffffff) % DROP_EVERY === 0;
+}
 
 /**
  * MPEG-TS null packets sent after the fixture on lossy runs, so that every fixture packet lies
@@ -65,7 +81,8 @@ for (
         listen: { hostname: "127.0.0.1" },
         target: { hostname: "127.0.0.1", port: server.address.port },
         seed: 20261125,
-        forward: LOSS,
+        forward: LINK,
+        dropIf: dropData,
       })
       : undefined;
     const feeder = await openUdpSocket(0);
@@ -101,7 +118,10 @@ for (
       if (lossy) {
         assert.equal(s.pktSentNAKTotal, 0, `arq:never sends no NAK: ${figures}`);
         assert.equal(s.pktRcvUndecryptTotal, 0, `rebuilt packets decrypt: ${figures}`);
+        // Every loss was rebuilt, none passed over.
+        assert.ok(relay!.forward.dropped >= 15, `the relay dropped data: ${figures}`);
         assert.ok(s.pktRcvFilterSupplyTotal > 0, `rebuilt by FEC: ${figures}`);
+        assert.equal(s.pktRcvDropTotal, 0, `nothing dropped as too late: ${figures}`);
       }
       await sender.stop("SIGINT");
       await socket.closed;
@@ -125,7 +145,8 @@ for (
         listen: { hostname: "127.0.0.1" },
         target: { hostname: "127.0.0.1", port: srtPort },
         seed: 20261126,
-        forward: LOSS,
+        forward: LINK,
+        dropIf: dropData,
       })
       : undefined;
     try {
@@ -156,7 +177,7 @@ for (
       assert.ok(s.pktSndFilterExtraTotal >= 100, `FEC packets sent: ${s.pktSndFilterExtraTotal}`);
       if (lossy) {
         assert.equal(s.pktRecvNAKTotal, 0, "arq:never: libsrt sent no NAK");
-        assert.ok(relay!.forward.dropped > 0, "the relay dropped packets");
+        assert.ok(relay!.forward.dropped >= 15, "the relay dropped data packets");
       }
     } finally {
       sink.close();
