@@ -253,15 +253,20 @@ export class SrtServer implements AsyncIterable<SrtSocket> {
       d = RejectReason.ISE;
     }
     if (this.#closed) return;
-    const now = nowUs();
+    let now = nowUs();
     const ep = this.#driver.endpoint;
     if (d !== false && typeof d !== "number" && this.#foreignMember(req)) d = RejectReason.GROUP;
     if (d === false) ep.reject(now, req, RejectReason.FALLBACK);
     else if (typeof d === "number") ep.reject(now, req, d);
     else {
+      const overrides = d === true || d === undefined ? undefined : d;
       let conn;
       try {
-        conn = ep.accept(now, req, d === true || d === undefined ? undefined : d);
+        // Key derivation first, then the clock: the response must not leave later than its
+        // timestamp says, or every packet this side sends plays that much late at the caller.
+        ep.prepareAccept(req, overrides);
+        now = nowUs();
+        conn = ep.accept(now, req, overrides);
       } catch {
         // Options the hook returned that do not resolve (e.g. a 9-byte passphrase): refuse
         // this caller rather than fail the server.

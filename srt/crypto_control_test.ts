@@ -505,3 +505,77 @@ test("the caller draws its key material at connect(), not while answering the IN
     assert.equal(conn.state, "connecting");
   }
 });
+
+/** A listener endpoint holding one request from a fresh caller, as it stands before accept(). */
+function pendingRequest(listener: SrtEndpoint, port: number, passphrase: string) {
+  const rng = createPrng(port);
+  const caller = new SrtEndpoint(() => rng.nextU32());
+  const callerAddr = { hostname: "10.0.0.1", port };
+  const listenerAddr = { hostname: "10.0.0.2", port: 9000 };
+  const conn = caller.connect(0, listenerAddr, { passphrase });
+  const shuttle = (from: SrtEndpoint, to: SrtEndpoint, addr: typeof callerAddr, now: number) => {
+    const out: Uint8Array[] = [];
+    from.drain((d) => out.push(d));
+    for (const d of out) to.handleDatagram(now, d, addr);
+  };
+  shuttle(caller, listener, callerAddr, 1000); // INDUCTION
+  shuttle(listener, caller, listenerAddr, 2000); // its response
+  shuttle(caller, listener, callerAddr, 3000); // CONCLUSION with the KMREQ
+  const request = listener.pollRequest()!;
+  assert.ok(request, "a pending request");
+  return { caller, conn, request, answer: () => shuttle(listener, caller, listenerAddr, 4000) };
+}
+
+test("prepareAccept() opens the key material ahead, so that accept() stamps a fresh time", () => {
+  // Counts the openings of a caller's KMREQ (key derivation from the passphrase, the slow part).
+  const open = CryptoControl.forListener;
+  let opened = 0;
+  (CryptoControl as { forListener: typeof open }).forListener = (...args) => {
+    opened++;
+    return open.apply(CryptoControl, args);
+  };
+  try {
+    const rng = createPrng(11);
+    const listener = new SrtEndpoint(() => rng.nextU32());
+    listener.listen(0, { passphrase: PASS });
+    const a = pendingRequest(listener, 6000, PASS);
+    listener.prepareAccept(a.request);
+    assert.equal(opened, 1);
+    listener.prepareAccept(a.request); // the same overrides: nothing to do again
+    assert.equal(opened, 1);
+    assert.ok(listener.accept(4000, a.request));
+    assert.equal(opened, 1, "accept() used what prepareAccept() opened");
+    a.answer();
+    assert.equal(a.conn.state, "connected");
+    assert.equal(a.conn.kmStats.kmState, KmState.SECURED);
+    // Without prepareAccept(), accept() opens it itself.
+    const b = pendingRequest(listener, 6001, PASS);
+    assert.ok(listener.accept(4000, b.request));
+    assert.equal(opened, 2);
+    b.answer();
+    assert.equal(b.conn.kmStats.kmState, KmState.SECURED);
+  } finally {
+    (CryptoControl as { forListener: typeof open }).forListener = open;
+  }
+});
+
+test("accept() with other overrides than prepareAccept() was given decides afresh", () => {
+  const rng = createPrng(12);
+  const listener = new SrtEndpoint(() => rng.nextU32());
+  listener.listen(0, {});
+  // Prepared with the right passphrase, accepted with a wrong one: refused.
+  const a = pendingRequest(listener, 7000, PASS);
+  listener.prepareAccept(a.request, { passphrase: PASS });
+  assert.equal(listener.accept(4000, a.request, { passphrase: "not the passphrase" }), undefined);
+  a.answer();
+  assert.equal(a.conn.state, "closed");
+  // Prepared with a wrong one, accepted with the right one: connected and secured.
+  const b = pendingRequest(listener, 7001, PASS);
+  listener.prepareAccept(b.request, { passphrase: "not the passphrase" });
+  const right = { passphrase: PASS };
+  listener.prepareAccept(b.request, right);
+  assert.ok(listener.accept(4000, b.request, right));
+  b.answer();
+  assert.equal(b.conn.state, "connected");
+  assert.equal(b.conn.kmStats.kmState, KmState.SECURED);
+});

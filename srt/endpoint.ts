@@ -267,6 +267,19 @@ export class SrtEndpoint {
     return this.#listener?.pollRequest();
   }
 
+  /**
+   * Does the slow part of {@linkcode SrtEndpoint.accept} (opening the caller's key material)
+   * ahead, so that an adapter can read its clock after it and give accept() a `now` that is
+   * still true when the response leaves: the caller sets its TSBPD base from that response's
+   * timestamp. Pass the same `overrides` object to both. Optional.
+   *
+   * @param request A request from {@linkcode SrtEndpoint.pollRequest}.
+   * @param overrides The options accept() will be given.
+   */
+  prepareAccept(request: ConnectionRequest, overrides?: SrtOptions): void {
+    this.#listener?.prepare(request, overrides);
+  }
+
   /** Accepts a request; see {@linkcode SrtListener.accept}. */
   accept(
     now: number,

@@ -142,8 +142,17 @@ interface Pending {
   /** The answer once decided, and the clock its timestamp counts from. */
   answer?: { hs: Handshake; startUs: number };
   expiresUs: number;
+  /** What {@linkcode SrtListener.prepare} worked out, for the accept() with the same overrides. */
+  prepared?: { overrides: SrtOptions; opts: ResolvedOptions; km: KmDecision };
 }
 
+/** The encryption decided for an accepted request (see `#openKm`). */
+type KmDecision =
+  | { reject: number }
+  | { control?: CryptoControl; kmrsp?: Uint8Array; stats?: KmStats };
+
+/** accept() and prepare() without overrides: one object, so that they match. */
+const NO_OVERRIDES: SrtOptions = Object.freeze({});
 const COOKIE_BUCKET_US = 60_000_000;
 const DECIDED_KEEP_US = 30_000_000;
 const PENDING_KEEP_US = 30_000_000;
@@ -246,7 +255,12 @@ export class SrtListener {
 
   /** Forgets expired handshake state. */
   handleTimeout(now: number): void {
-    for (const [k, p] of this.#pending) if (p.expiresUs <= now) this.#pending.delete(k);
+    for (const [k, p] of this.#pending) {
+      if (p.expiresUs <= now) {
+        this.#dropPrepared(p);
+        this.#pending.delete(k);
+      }
+    }
   }
 
   /** Feeds a datagram addressed to socket ID 0. Never throws on bad input. */
@@ -272,6 +286,27 @@ export class SrtListener {
   }
 
   /**
+   * Does the slow part of {@linkcode SrtListener.accept} ahead of it: opening the caller's key
+   * material, which derives a key from the passphrase (about a millisecond, more on a cold
+   * runtime). The response's timestamp is the `now` given to accept(), and the caller sets its
+   * TSBPD base from it: an adapter that reads its clock after prepare() and before accept()
+   * keeps that work out of the timestamp, as libsrt does by stamping when it sends. Optional;
+   * accept() with other overrides (a different object) does the work itself.
+   *
+   * @param request A request from {@linkcode SrtListener.pollRequest}.
+   * @param overrides The options accept() will be given, the same object.
+   */
+  prepare(request: ConnectionRequest, overrides: SrtOptions = NO_OVERRIDES): void {
+    const p = this.#pending.get(pendingKey(request.peer, request.peerSocketId));
+    if (!p || p.request !== request || p.answer) return;
+    if (p.prepared?.overrides === overrides) return;
+    this.#dropPrepared(p);
+    const opts = this.#resolve(overrides);
+    const km = this.#openKm(p.kmreq, opts, findHsReq(p.hs)?.version ?? 0);
+    p.prepared = { overrides, opts, km };
+  }
+
+  /**
    * Accepts a request: creates the connection and queues the CONCLUSION response.
    *
    * @param now Current time in microseconds.
@@ -283,15 +318,21 @@ export class SrtListener {
   accept(
     now: number,
     request: ConnectionRequest,
-    overrides: SrtOptions = {},
+    overrides: SrtOptions = NO_OVERRIDES,
   ): SrtConnection | undefined {
     const key = pendingKey(request.peer, request.peerSocketId);
     const p = this.#pending.get(key);
     if (!p || p.request !== request || p.answer) return undefined;
-    const opts = Object.keys(overrides).length
-      ? resolveOptions({ ...this.#input, ...overrides })
-      : this.#options;
-    const km = this.#openKm(p.kmreq, opts, findHsReq(p.hs)?.version ?? 0);
+    let opts: ResolvedOptions;
+    let km: KmDecision;
+    if (p.prepared?.overrides === overrides) {
+      ({ opts, km } = p.prepared);
+      p.prepared = undefined;
+    } else {
+      this.#dropPrepared(p);
+      opts = this.#resolve(overrides);
+      km = this.#openKm(p.kmreq, opts, findHsReq(p.hs)?.version ?? 0);
+    }
     if ("reject" in km) {
       this.counters.rejectedCrypto++;
       this.#decideReject(now, p, km.reject);
@@ -407,7 +448,21 @@ export class SrtListener {
     return id;
   }
 
+  #resolve(overrides: SrtOptions): ResolvedOptions {
+    return Object.keys(overrides).length
+      ? resolveOptions({ ...this.#input, ...overrides })
+      : this.#options;
+  }
+
+  /** Wipes keys prepared for an accept() that will not use them. */
+  #dropPrepared(p: Pending): void {
+    const km = p.prepared?.km;
+    if (km && "control" in km) km.control?.clear();
+    p.prepared = undefined;
+  }
+
   #decideReject(now: number, p: Pending, reason: number): void {
+    this.#dropPrepared(p);
     p.answer = { hs: this.#rejection(p.hs, p.request.peer, reason), startUs: this.#startUs };
     p.expiresUs = now + DECIDED_KEEP_US;
     this.#sendAnswer(now, p);
@@ -424,7 +479,7 @@ export class SrtListener {
     kmreq: Uint8Array | undefined,
     opts: ResolvedOptions,
     peerVersion: number,
-  ): { reject: number } | { control?: CryptoControl; kmrsp?: Uint8Array; stats?: KmStats } {
+  ): KmDecision {
     const enforced = opts.enforcedEncryption;
     if (opts.passphrase === undefined) {
       if (kmreq === undefined) return {};
