@@ -73,9 +73,13 @@ export async function readAll(socket: SrtSocket): Promise<Uint8Array> {
 
 /**
  * Collects what a socket delivers; `done` resolves once `bytes` have arrived or the socket
- * ended, whichever comes first.
+ * ended, whichever comes first. `parts` holds the payloads as delivered, one per packet, so
+ * far (also when the caller stops waiting before `done`).
  */
-export function collect(socket: SrtSocket, bytes: number): { done: Promise<Uint8Array> } {
+export function collect(
+  socket: SrtSocket,
+  bytes: number,
+): { done: Promise<Uint8Array>; parts: readonly Uint8Array[] } {
   const parts: Uint8Array[] = [];
   let total = 0;
   const done = new Promise<Uint8Array>((resolve, reject) => {
@@ -88,5 +92,5 @@ export function collect(socket: SrtSocket, bytes: number): { done: Promise<Uint8
       resolve(concat(parts));
     })().catch(reject);
   });
-  return { done };
+  return { done, parts };
 }

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, listen, RejectReason, type SrtSocket } from "../mod.ts";
 import { KmState } from "../crypto/km_state.ts";
-import { assertSameBytes, chunks, concat, fixture, paced } from "./_stream.ts";
+import { assertSameBytes, chunks, collect, concat, fixture, paced } from "./_stream.ts";
 import {
   decodeSrt,
   freeUdpPorts,
@@ -88,21 +88,10 @@ async function sltToTsrt(
     const socket = (await server.accept())!;
     const s = socket.stats();
     assert.deepEqual([s.kmState, s.sndKmState, s.rcvKmState], [2, 2, 2]);
-    const parts: Uint8Array[] = [];
-    let bytes = 0;
-    let resolveAll!: () => void;
-    const all = new Promise<void>((r) => (resolveAll = r));
-    void (async () => {
-      for await (const p of socket.readable) {
-        parts.push(p.slice());
-        bytes += p.length;
-        if (bytes >= fixture.length) resolveAll();
-      }
-      resolveAll();
-    })();
+    const received = collect(socket, fixture.length);
     await paced((c) => feeder.send(c, inPort));
-    await Promise.race([all, caller.exited]);
-    assertSameBytes(concat(parts), fixture, "received by tsrt");
+    await Promise.race([received.done, caller.exited]);
+    assertSameBytes(concat(received.parts), fixture, "received by tsrt");
     const st = socket.stats();
     assert.equal(st.pktRcvUndecryptTotal, 0);
     assert.equal(st.pktRcvDropTotal, 0);

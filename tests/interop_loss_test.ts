@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, listen } from "../mod.ts";
 import { startLossyRelay } from "../net/lossy_relay.ts";
-import { assertSameBytes, CHUNK, chunks, concat, fixture, paced } from "./_stream.ts";
+import { assertSameBytes, CHUNK, chunks, collect, concat, fixture, paced } from "./_stream.ts";
 import { freeUdpPorts, locatePeers, openUdpSocket, spawnPeer, stopAllPeers } from "./_peers.ts";
 
 const peers = locatePeers("srt-live-transmit");
@@ -350,25 +350,16 @@ for (const link of LINKS) {
         ]);
         await caller.waitFor(/SRT target connected/, 10_000);
         const socket = (await server.accept())!;
-        const parts: Uint8Array[] = [];
-        let bytes = 0;
-        let resolveAll!: () => void;
-        const all = new Promise<void>((r) => (resolveAll = r));
-        void (async () => {
-          for await (const p of socket.readable) {
-            parts.push(p.slice());
-            bytes += p.length;
-            if (bytes >= fixture.length + CHUNK) resolveAll();
-          }
-          resolveAll();
-        })();
+        // The fixture and the first trailer packet, which reveals a loss at the fixture's end.
+        const received = collect(socket, fixture.length + CHUNK);
         await paced((c) => feeder.send(c, inPort));
         for (const c of TRAILER) {
           await feeder.send(c, inPort);
           await new Promise((r) => setTimeout(r, 5));
         }
         const timer = new Promise<void>((r) => setTimeout(r, 4 * latency + 3000));
-        await Promise.race([all, caller.exited, timer]);
+        await Promise.race([received.done, caller.exited, timer]);
+        const parts = received.parts;
         const s = socket.stats();
         await stopAllPeers();
         // Packets libsrt did not get through the relay at least LATE_SLACK_MS before their play
