@@ -6,26 +6,12 @@ import { SrtEndpoint } from "../srt/endpoint.ts";
 import type { SrtError } from "../srt/errors.ts";
 import type { SrtOptions } from "../srt/options.ts";
 import type { SrtUri } from "../srt/uri.ts";
+import type { ConnectOptions } from "./connect.ts";
 import { cryptoRandomU32, EndpointDriver, nowUs, SrtSocket } from "./srt_socket.ts";
 import { openUdp } from "./udp.ts";
 
 /** Where to reach the peer and how to bind the local UDP socket. */
-export interface PeerTarget extends SrtOptions {
-  /** The peer's host (an IP address). */
-  host: string;
-  /** The peer's port. */
-  port: number;
-  /** Local address to bind; default any of the peer's family. */
-  localAddress?: string;
-  /** Local port to bind. */
-  localPort?: number;
-  /** Kernel receive buffer of the UDP socket, in bytes. */
-  udpReceiveBuffer?: number;
-  /** Kernel send buffer of the UDP socket, in bytes. */
-  udpSendBuffer?: number;
-  /** `IPV6_V6ONLY` for the UDP socket when bound to `::`. */
-  ipv6Only?: boolean;
-}
+export type PeerTarget = ConnectOptions;
 
 /** The target an `srt://` URI describes. */
 export function targetFromUri(uri: SrtUri): PeerTarget {

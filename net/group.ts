@@ -22,6 +22,7 @@ import { type GroupUri, parseGroupUri } from "../srt/group_uri.ts";
 import type { SrtOptions } from "../srt/options.ts";
 import type { SrtStats } from "../srt/stats.ts";
 import type { KmStats } from "../srt/crypto_control.ts";
+import type { ConnectOptions } from "./connect.ts";
 import { type ConnectionSink, cryptoRandomU32, EndpointDriver, nowUs } from "./srt_socket.ts";
 import { openUdp } from "./udp.ts";
 import { ReadQueue } from "./_read_queue.ts";
@@ -42,21 +43,7 @@ const RECONNECT_MAX_MS = 8000;
  * void [main, backup];
  * ```
  */
-export interface GroupMemberTarget extends SrtOptions {
-  /** The listener's host (an IP address). */
-  host: string;
-  /** The listener's port. */
-  port: number;
-  /** Local address to bind (the interface of this path); default any of the host's family. */
-  localAddress?: string;
-  /** Local port to bind; default ephemeral. */
-  localPort?: number;
-  /** Kernel receive buffer of this member's UDP socket, in bytes (Node and Bun only). */
-  udpReceiveBuffer?: number;
-  /** Kernel send buffer of this member's UDP socket, in bytes. */
-  udpSendBuffer?: number;
-  /** IPV6_V6ONLY for this member's UDP socket when it binds `::` (see `openUdp()`). */
-  ipv6Only?: boolean;
+export interface GroupMemberTarget extends ConnectOptions {
   /** Main/backup priority 0..65535: the highest weight carries the stream. Default 0. */
   weight?: number;
 }

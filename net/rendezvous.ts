@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { SrtOptions } from "../srt/options.ts";
 import { parseSrtUri } from "../srt/uri.ts";
+import type { ConnectOptions } from "./connect.ts";
 import { openOneConnection, targetFromUri } from "./_one_connection.ts";
 import type { SrtSocket } from "./srt_socket.ts";
 
@@ -24,31 +24,9 @@ import type { SrtSocket } from "./srt_socket.ts";
  * await Promise.all([sa.close(), sb.close()]);
  * ```
  */
-export interface RendezvousOptions extends SrtOptions {
-  /** The peer's host (an IP address). */
-  host: string;
-  /** The peer's port. */
-  port: number;
+export interface RendezvousOptions extends ConnectOptions {
   /** Local port to bind; the peer aims at it. Default: the same as `port`. */
   localPort?: number;
-  /** Local address to bind; default any of the peer's family. */
-  localAddress?: string;
-  /**
-   * Kernel receive buffer of the UDP socket, in bytes (libsrt's `SRTO_UDP_RCVBUF`, URI key
-   * `udp_rcvbuf`). Raise it (e.g. 4 MB) at high rates so that event-loop stalls do not overflow
-   * the OS default. Applied on Node and Bun, not on Deno; see
-   * `receiveBufferBytes` of `openUdp()`. Read what took effect from
-   * `udpReceiveBuffer` on the result.
-   */
-  udpReceiveBuffer?: number;
-  /** Kernel send buffer of the UDP socket, in bytes (`SRTO_UDP_SNDBUF`, URI key `udp_sndbuf`). */
-  udpSendBuffer?: number;
-  /**
-   * `IPV6_V6ONLY` for the local UDP socket when it binds the IPv6 wildcard `::` (libsrt's
-   * `SRTO_IPV6ONLY`, URI key `ipv6only`); see `ipv6Only` of `openUdp()`. It only matters for
-   * which peers may reach that socket.
-   */
-  ipv6Only?: boolean;
 }
 
 /**
