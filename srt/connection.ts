@@ -908,6 +908,7 @@ export class SrtConnection {
       keyLength,
       this.#opts.cryptoMode === 2 ? KmCipher.AES_GCM : KmCipher.AES_CTR,
     );
+    this.#crypto?.clear(); // drawn at connect() for another key length: never used
     this.#crypto = control;
     this.#kmreq = kmreq;
   }
